@@ -1,0 +1,47 @@
+"""Fixtures shared by every test.
+
+Real data lives beside the repo in ``../shared/data`` (or ``$KGDECIDE_SHARED_DATA``). Locally a
+test that needs it skips when it is missing; under ``CI=true`` it fails, so CI can never pass by
+skipping the real-data tests.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "data" / "fixtures"
+
+
+def shared_data_dir() -> Path:
+    configured = os.environ.get("KGDECIDE_SHARED_DATA")
+    return Path(configured) if configured else (REPO.parent / "shared" / "data").resolve()
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally, fail under CI=true, when something a test needs is missing."""
+    if condition:
+        return
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: required, not skipped)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared real-data folder."""
+    path = shared_data_dir()
+    require(path.is_dir(), f"real data folder {path} is missing")
+    return path
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
