@@ -119,3 +119,177 @@ class GraphCounts:
 def is_missing(value: object) -> bool:
     """True for a property value that is absent (None or NaN)."""
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+class AssertionStatus(str, enum.Enum):
+    """What the text says about a mentioned finding.
+
+    Only ``PRESENT`` mentions become observed findings and only ``EXCLUDED`` ones excluded
+    findings; the others are reported to the user but not used for scoring.
+    """
+
+    PRESENT = "present"  #: the patient (or subject) has it
+    EXCLUDED = "excluded"  #: negated: "no fever", "denies", "ruled out", 无发热
+    FAMILY = "family"  #: said of a relative: "mother has short stature"
+    UNCERTAIN = "uncertain"  #: "possible", "suspected", 疑似
+    HISTORICAL = "historical"  #: "history of", "previously", 既往
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A span of text linked to a graph node.
+
+    >>> m = Mention(0, 8, "Seizures", "HP:0001250", "Seizure", 0.98, AssertionStatus.PRESENT)
+    >>> m.status.value, m.end - m.start == len(m.text)
+    ('present', True)
+    """
+
+    start: int  #: offset of the first character in the input text (Python str index)
+    end: int  #: offset one past the last character
+    text: str  #: the span as written, ``input[start:end]``
+    node_id: str  #: CURIE of the linked node
+    label: str  #: the node's preferred label
+    score: float  #: confidence in 0..1 that this span means this node
+    status: AssertionStatus = AssertionStatus.PRESENT  #: negated, family, uncertain, ...
+    #: runner-up candidates as ``(node_id, label, score)``, best first, for the UI
+    alternatives: tuple[tuple[str, str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"a mention needs 0 <= start <= end, got {self.start}..{self.end}")
+        if not self.node_id:
+            raise ValueError("a mention needs the id of the node it links to")
+        if not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"a mention's score is in 0..1, got {self.score}")
+        object.__setattr__(self, "status", AssertionStatus(self.status))
+        object.__setattr__(self, "alternatives", tuple(tuple(a) for a in self.alternatives))
+
+
+# --- the decision loop (issue 3): query, candidates, evidence, decision -----------------------
+
+
+class FindingStatus(str, enum.Enum):
+    """Whether a finding was observed or checked and found absent."""
+
+    PRESENT = "present"
+    EXCLUDED = "excluded"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One finding of a case: a graph node that is present or was checked and is absent.
+
+    >>> Finding("HP:0001250").status.value
+    'present'
+    """
+
+    id: str  #: CURIE of the finding's node, e.g. ``HP:0001250``
+    status: FindingStatus = FindingStatus.PRESENT  #: observed, or checked and absent
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("a finding needs a non-empty id")
+        object.__setattr__(self, "status", FindingStatus(self.status))
+
+    @property
+    def present(self) -> bool:
+        return self.status is FindingStatus.PRESENT
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What to decide: findings in, the top ``top_k`` candidates out.
+
+    >>> q = Query((Finding("HP:1"), Finding("HP:2", FindingStatus.EXCLUDED)))
+    >>> [f.id for f in q.present], [f.id for f in q.excluded]
+    (['HP:1'], ['HP:2'])
+    """
+
+    findings: tuple[Finding, ...]  #: each id at most once
+    top_k: int = 10  #: how many candidates to return, explained
+    candidate_prefixes: tuple[str, ...] = ()  #: only candidates whose id starts so (empty: all)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "findings", tuple(self.findings))
+        object.__setattr__(self, "candidate_prefixes", tuple(self.candidate_prefixes))
+        if self.top_k < 1:
+            raise ValueError("top_k must be at least 1")
+        ids = [f.id for f in self.findings]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a finding id appears more than once; merge duplicates first")
+
+    @property
+    def present(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.present)
+
+    @property
+    def excluded(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.present)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One ranked answer."""
+
+    id: str  #: CURIE of the candidate node, e.g. ``OMIM:619340``
+    label: str  #: its name
+    score: float  #: the scorer's raw score (higher is better; scale depends on the scorer)
+    probability: float  #: calibrated probability that this is the answer (0..1)
+    rank: int  #: 1 for the best
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.probability <= 1.0 or self.rank < 1:
+            raise ValueError("probability must be in 0..1 and rank at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPath:
+    """A path from a finding to a candidate and the share of the candidate's score it carries."""
+
+    path: Path  #: finding ... candidate
+    finding: str  #: the finding the path starts from
+    share: float  #: score lost if this path's last edge were deleted, over the candidate's score
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """What one finding adds to (or, negative, takes from) a candidate's score."""
+
+    finding: str  #: CURIE of the finding
+    status: FindingStatus  #: present or excluded
+    value: float  #: signed additive contribution to the score (deleting the finding removes it)
+    matched: str | None = None  #: the candidate's annotated node the finding matched, if any
+    attention: float = 0.0  #: the finding's normalised weight for this candidate (heat maps)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a candidate is where it is."""
+
+    candidate: str  #: CURIE of the candidate
+    contributions: tuple[Contribution, ...]  #: one per finding, in query order
+    paths: tuple[ScoredPath, ...]  #: the top paths, largest share first
+    unexplained: tuple[str, ...]  #: present findings the candidate does not account for
+    against: tuple[str, ...]  #: excluded findings that count against the candidate
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a decision came from, enough to reproduce it."""
+
+    kg_version: str  #: the graph's content version
+    scorer: str  #: registered scorer name
+    model_version: str  #: trained model / calibration version, ``none`` when untrained
+    settings_hash: str  #: hash of the scorer settings
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The answer to a :class:`Query`: ranked, explained candidates and what was asked next."""
+
+    query: Query
+    candidates: tuple[Candidate, ...]  #: best first
+    evidence: tuple[Evidence, ...]  #: aligned with ``candidates``
+    next_questions: tuple[str, ...]  #: findings worth asking about, most informative first
+    provenance: Provenance
+    notes: tuple[str, ...] = ()  #: what was done to the input (ids mapped, dropped), no patient data
