@@ -92,8 +92,8 @@ def ingest(settings: Settings, format_name: str, paths: tuple[Path, ...], store:
     from kgdecide.ingest import IngestOptions, reader_for
     from kgdecide.progress import progress_bar
 
-    read = reader_for(format_name)
     column_map = _parse_mappings(mappings)
+    read = reader_for(format_name)
     builder = GraphBuilder(name or Path(store).name)
     total = sum(p.stat().st_size for p in paths if p.is_file())
     with progress_bar(f"Reading {format_name}", total or None, in_bytes=True) as advance:
