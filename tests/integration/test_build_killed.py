@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 def _build(home: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "kgdecide", "--home", str(home), "build", "clinical"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
 
@@ -38,12 +38,13 @@ def _answers(store_dir: Path, version: str) -> None:
     store = EmbeddedStore.from_path(store_dir)
     assert store.version == version
     assert store.get_node("HP:0001250").label == "Seizure"
-    assert "HP:0000118" in store.neighbors("HP:0012638", "is_a")  # nervous system abnormality
+    # Abnormal nervous system physiology is_a Abnormality of the nervous system.
+    assert store.neighbors("HP:0012638", "is_a") == ("HP:0000707",)
 
 
 def test_sigkill_during_a_build_keeps_the_previous_snapshot(tmp_path: Path) -> None:
     first = _build(tmp_path)
-    assert first.wait(timeout=300) == 0, first.stderr.read().decode() if first.stderr else ""
+    assert first.wait(timeout=300) == 0
     store_dir = tmp_path / "stores" / "clinical"
     version = EmbeddedStore.from_path(store_dir).version
     pointer = (store_dir / CURRENT).read_text()
