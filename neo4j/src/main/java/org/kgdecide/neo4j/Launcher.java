@@ -74,11 +74,12 @@ public final class Launcher {
                 .setConfig(HttpConnector.enabled, false)
                 .setConfig(HttpsConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
+                // No anonymous usage reports to Neo4j (dbms.usage_report.enabled).
+                .setConfig(GraphDatabaseSettings.udc_enabled, false)
                 // Small page cache: the test graphs are tiny and the machine is shared.
                 .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(256))
                 // Keep only what a test server needs on disk.
                 .setConfig(GraphDatabaseSettings.keep_logical_logs, "false")
-                .setConfig(Map.of())
                 .build();
     }
 
