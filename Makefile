@@ -10,7 +10,7 @@ clinical: setup
 	@if ! .venv/bin/kgdecide --home "$(STORE_HOME)" info >/dev/null 2>&1; then \
 		.venv/bin/kgdecide --home "$(STORE_HOME)" build clinical; fi
 
-# Set up, build the clinical KG (once), and serve the app on http://127.0.0.1:8000
+# Set up, build the clinical KG (once), and serve the app on http://127.0.0.1:5000
 run: clinical
 	.venv/bin/kgdecide --home "$(STORE_HOME)" serve
 

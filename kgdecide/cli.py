@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import json
 import logging
 import sys
@@ -14,8 +16,25 @@ from kgdecide.errors import KgdecideError
 from kgdecide.settings import Settings
 
 
+#: Commands that live beside the stage they drive, imported only when used so that the CLI starts
+#: fast: name -> "module:attribute".
+LAZY_COMMANDS = {
+    "keys": "kgdecide.web.commands:keys",
+}
+
+
 class _Group(click.Group):
-    """Shows kgdecide's own errors as one readable line (exit 2), never as a stack trace."""
+    """Loads :data:`LAZY_COMMANDS` on use, and shows kgdecide's own errors as one readable line
+    (exit 1), never as a stack trace."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS and name not in self.commands:
+            module, attribute = LAZY_COMMANDS[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -35,7 +54,7 @@ def main(ctx: click.Context, home: Path | None, verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
-    ctx.obj = Settings(home=home) if home else settings
+    ctx.obj = dataclasses.replace(settings, home=home) if home else settings
 
 
 def _store_option(default: str = "clinical") -> Any:
@@ -70,7 +89,7 @@ def build_clinical(settings: Settings, store: str, hpo_dir: Path | None) -> None
 
 @main.command()
 @click.argument("format_name", metavar="FORMAT")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True)
 @_store_option(default="default")
 @click.option("--name", default=None, help="Graph name recorded in the snapshot (default: the store name).")
 @click.option("--skip-bad", is_flag=True, help="Skip malformed lines (counted) instead of stopping.")
@@ -78,21 +97,43 @@ def build_clinical(settings: Settings, store: str, hpo_dir: Path | None) -> None
               help="CSV/TSV: which column plays subject, relation, object or an edge property; "
                    "relation_value=NAME gives one relation to every row.")
 @click.option("--delimiter", default=None, help="CSV/TSV delimiter (default: from the file ending).")
+@click.option("--from-store", default="clinical", show_default=True,
+              help="neo4j: the built store whose graph is loaded into the server.")
 @click.pass_obj
-def ingest(settings: Settings, format_name: str, paths: tuple[Path, ...], store: str,
-           name: str | None, skip_bad: bool, mappings: tuple[str, ...], delimiter: str | None) -> None:
-    """Read FORMAT files into a new snapshot of a store.
+def ingest(settings: Settings, format_name: str, paths: tuple[str, ...], store: str,
+           name: str | None, skip_bad: bool, mappings: tuple[str, ...], delimiter: str | None,
+           from_store: str) -> None:
+    """Read FORMAT files into a new snapshot of a store, or load a built graph into Neo4j.
 
     FORMAT is one of nt, ttl, rdfxml, jsonld (RDF), obo, kgx (a nodes and an edges TSV), csv,
     tsv (edge lists with --map). The snapshot replaces the store's current one only once every
     file was read; on a malformed line nothing is written.
+
+    `kgdecide ingest neo4j bolt://HOST:7687 --from-store clinical` writes a built graph into a
+    Neo4j server (credentials from KGDECIDE_NEO4J_USER and KGDECIDE_NEO4J_PASSWORD).
     """
+    if format_name.lower() == "neo4j":
+        _load_into_neo4j(settings, paths, from_store)
+        return
+    _ingest_files(settings, format_name, _existing_files(paths), store, name, skip_bad,
+                  _parse_mappings(mappings), delimiter)
+
+
+def _existing_files(paths: tuple[str, ...]) -> list[Path]:
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise click.BadParameter(f"{missing[0]!r} does not exist", param_hint="PATHS")
+    return [Path(p) for p in paths]
+
+
+def _ingest_files(settings: Settings, format_name: str, paths: list[Path], store: str,
+                  name: str | None, skip_bad: bool, column_map: dict[str, str],
+                  delimiter: str | None) -> None:
     from kgdecide.graph.builder import GraphBuilder
     from kgdecide.graph.embedded import EmbeddedStore
     from kgdecide.ingest import IngestOptions, reader_for
     from kgdecide.progress import progress_bar
 
-    column_map = _parse_mappings(mappings)
     read = reader_for(format_name)
     builder = GraphBuilder(name or Path(store).name)
     total = sum(p.stat().st_size for p in paths if p.is_file())
@@ -108,6 +149,21 @@ def ingest(settings: Settings, format_name: str, paths: tuple[Path, ...], store:
     hint = f"kgdecide ingest {format_name} " + " ".join(str(p) for p in paths)
     stored = EmbeddedStore.write(builder.build(), settings.store_dir(store), rebuild_hint=hint)
     _print_counts(stored.counts(), stored.version)
+
+
+def _load_into_neo4j(settings: Settings, paths: tuple[str, ...], from_store: str) -> None:
+    from kgdecide.graph import is_neo4j_uri, open_store
+    from kgdecide.graph.neo4j import Neo4jStore, load_graph
+    from kgdecide.progress import progress_bar
+
+    if len(paths) != 1 or not is_neo4j_uri(paths[0]):
+        raise click.BadParameter("give one Neo4j URI, e.g. bolt://127.0.0.1:7687", param_hint="PATHS")
+    graph = open_store(settings, from_store).projection()
+    target = open_store(settings, paths[0])
+    assert isinstance(target, Neo4jStore)
+    with target, progress_bar("Loading into Neo4j", graph.counts().nodes + graph.counts().edges) as advance:
+        version = load_graph(graph, target.driver, advance=advance)
+    click.echo(f"loaded graph version {version} into {paths[0]}")
 
 
 def _parse_mappings(mappings: tuple[str, ...]) -> dict[str, str]:
@@ -174,7 +230,7 @@ def _print_counts(counts: Any, version: str) -> None:
 @main.command()
 @_store_option()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
 @click.pass_obj
 def serve(settings: Settings, store: str, host: str, port: int, workers: int) -> None:

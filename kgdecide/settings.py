@@ -15,12 +15,21 @@ def _default_home() -> Path:
 @dataclass(frozen=True, slots=True)
 class Settings:
     home: Path  #: where named stores live: ``<home>/stores/<name>``
+    # --- web app (issue 5); the key and audit databases live in ``home``
+    audit_free_text: bool = False  #: keep the free text of decisions in the audit log (off: ids only)
+    rate_limit_per_minute: int = 120  #: API requests per key per minute; 0 turns the limit off
+    secret_key: str = ""  #: signs CSRF tokens; empty: a random one per server start
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         home = env.get("KGDECIDE_HOME")
-        return cls(home=Path(home).expanduser() if home else _default_home())
+        return cls(
+            home=Path(home).expanduser() if home else _default_home(),
+            audit_free_text=env.get("KGDECIDE_AUDIT_FREE_TEXT", "").lower() in ("1", "true", "yes"),
+            rate_limit_per_minute=int(env.get("KGDECIDE_RATE_LIMIT_PER_MINUTE", "120")),
+            secret_key=env.get("KGDECIDE_SECRET_KEY", ""),
+        )
 
     def store_dir(self, store: str) -> Path:
         """A store given by name (``clinical``) or by path (anything with a slash or a dot).

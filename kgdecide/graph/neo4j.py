@@ -104,6 +104,11 @@ class Neo4jStore:
         if driver is not None and self._owns_driver:
             driver.close()
 
+    @property
+    def driver(self) -> neo4j.Driver:
+        """The connected driver (connecting if need be), for bulk loads with :func:`load_graph`."""
+        return self._connect()
+
     def __enter__(self) -> Neo4jStore:
         return self
 
@@ -656,12 +661,3 @@ def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str
             chunk = []
     if chunk:
         yield chunk
-
-
-def is_neo4j_uri(store: str) -> bool:
-    """True when a ``--store`` value names a Neo4j server rather than an embedded store.
-
-    >>> is_neo4j_uri("bolt://localhost:7687"), is_neo4j_uri("neo4j+s://x"), is_neo4j_uri("clinical")
-    (True, True, False)
-    """
-    return store.split("://", 1)[0] in {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}

@@ -1,0 +1,106 @@
+"""The bridge from the web layer to :func:`kgdecide.pipeline.decide`.
+
+:class:`PipelineDecider` holds one :class:`~kgdecide.pipeline.Ranker` per scorer name: the
+default one is built (and its per-graph arrays prepared) at app start, others on first use and
+then kept. A build without the pipeline, or a graph of a domain it does not know, gets no decider
+and the decision routes answer 503.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+from kgdecide.graph.store import GraphStore
+from kgdecide.types import Decision, Query
+
+logger = logging.getLogger(__name__)
+
+
+class Decider(Protocol):
+    """What the web layer needs: a query and an optional scorer name in, a decision out."""
+
+    def __call__(self, query: Query, scorer: str | None = None) -> Decision: ...
+
+
+def pipeline_available() -> bool:
+    """Whether this build has the decision pipeline (issue 3)."""
+    try:
+        importlib.import_module("kgdecide.pipeline")
+    except ImportError as e:
+        if not (e.name or "").startswith(("kgdecide.pipeline", "kgdecide.explain", "kgdecide.score")):
+            raise  # a dependency failing inside the pipeline is a bug to see, not a missing feature
+        return False
+    return True
+
+
+class PipelineDecider:
+    """Rankers over one store, by scorer name."""
+
+    def __init__(self, store: GraphStore, spec: Any, home: Path, default_scorer: str) -> None:
+        self.store = store
+        self.spec = spec
+        self.home = home
+        self.default_scorer = default_scorer
+        self._rankers: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_store(cls, store: GraphStore, home: Path, default_scorer: str | None = None
+                   ) -> PipelineDecider | None:
+        """A decider with its default ranker ready, or None when the pipeline or the domain is
+        missing."""
+        if not pipeline_available():
+            return None
+        from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN
+        from kgdecide.score.commands import DEFAULT_SCORER
+
+        if not store.counts().nodes_by_type.get(CLINICAL_DOMAIN.target_type):
+            logger.warning("no %s nodes in this graph: decisions are off", CLINICAL_DOMAIN.target_type)
+            return None
+        decider = cls(store, CLINICAL_DOMAIN, home, default_scorer or DEFAULT_SCORER)
+        if default_scorer is None and not decider._model_file().is_file():
+            # No trained attention model for this graph version yet: serve the best untrained one.
+            logger.warning("no trained model for this graph; default scorer is lr until "
+                           "`kgdecide train` runs")
+            decider.default_scorer = "lr"
+        ranker = decider.ranker(decider.default_scorer)
+        ranker.scorer.prepare(ranker.graph)  # build the per-graph arrays now, not on a request
+        return decider
+
+    def _model_dir(self) -> Path:
+        from kgdecide.pipeline import default_model_dir
+
+        return default_model_dir(self.home, self.store.projection())
+
+    def _model_file(self) -> Path:
+        from kgdecide.score.attention import MODEL_FILE
+
+        return self._model_dir() / MODEL_FILE
+
+    def ranker(self, scorer: str) -> Any:
+        """The ranker for ``scorer``, built once; ``ConfigError`` for an unknown name."""
+        with self._lock:
+            ranker = self._rankers.get(scorer)
+            if ranker is None:
+                ranker = self._rankers[scorer] = self._build(scorer)
+            return ranker
+
+    def _build(self, scorer: str) -> Any:
+        from kgdecide.pipeline import Ranker
+        from kgdecide.score import scorer_class
+        from kgdecide.score.attention import AttentionSettings
+        from kgdecide.score.calibration import CALIBRATION_FILE, load_calibration
+
+        scorer_class(scorer)  # ConfigError listing the valid names
+        settings = AttentionSettings(self._model_file()) if scorer == "attention" else None
+        calibration = load_calibration(self._model_dir() / CALIBRATION_FILE, scorer)
+        return Ranker.create(self.store, self.spec, scorer, calibration, settings=settings)
+
+    def __call__(self, query: Query, scorer: str | None = None) -> Decision:
+        from kgdecide.pipeline import decide
+
+        return decide(self.ranker(scorer or self.default_scorer), query)

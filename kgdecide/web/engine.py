@@ -1,0 +1,231 @@
+"""What the views call: graph reads, linking and decisions over heavy objects built once.
+
+:class:`Engine` holds the store, the linker, the search index, the decision function and the audit
+log; :func:`kgdecide.web.create_app` builds one per app at start and keeps it in
+``app.extensions["kgdecide"]``. Nothing here imports Flask, so it is tested without a server.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from kgdecide.errors import InvalidQuery, KgdecideError
+from kgdecide.graph.store import GraphStore
+from kgdecide.types import AssertionStatus, Direction, Finding, FindingStatus, Mention, Query
+from kgdecide.web import present
+from kgdecide.web.audit import AuditLog, AuditRecord
+from kgdecide.web.decider import Decider
+from kgdecide.web.errors import ApiError, from_kgdecide
+from kgdecide.web.schemas import DecideRequest, NeighborsQuery, PathsQuery, RankRequest
+from kgdecide.web.search import Hit, PrefixIndex
+
+if TYPE_CHECKING:  # the linker is optional (the [link] extra); imported where it is built
+    from kgdecide.link import Linker, LinkResult
+
+logger = logging.getLogger(__name__)
+
+SCORER_MISSING = "scorer not available in this build"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One case as parsed from a request: text and coded findings."""
+
+    text: str | None
+    findings: tuple[Finding, ...]
+
+
+class Engine:
+    """The web layer's access to the pipeline."""
+
+    def __init__(self, store: GraphStore, linker: Linker | None, index: PrefixIndex,
+                 audit: AuditLog, decider: Decider | None) -> None:
+        self.store = store
+        self.linker = linker
+        self.index = index
+        self.audit = audit
+        self.decider = decider
+
+    @property
+    def decide_available(self) -> bool:
+        return self.decider is not None
+
+    # --- graph reads -------------------------------------------------------------------------
+
+    def search(self, q: str, node_type: str | None, limit: int) -> list[Hit]:
+        return self.index.search(q, node_type, limit)
+
+    def neighbors(self, node_id: str, query: NeighborsQuery) -> dict[str, Any]:
+        """A page of the edges at a node, with the node at their other end."""
+        center = self.store.get_node(node_id)
+        directions = [Direction.OUT, Direction.IN] if query.direction == "both" \
+            else [Direction(query.direction)]
+        rows = []
+        for direction in directions:
+            for edge in self.store.edges(node_id, None, direction):
+                other = edge.object if direction is Direction.OUT else edge.subject
+                rows.append((edge, other, direction.value))
+        refs = {other: present.node_ref(self.store, other) for _, other, _ in rows}
+        if query.type is not None:
+            rows = [r for r in rows if refs[r[1]]["type"] == query.type]
+        counts = Counter(edge.relation for edge, _, _ in rows)
+        if query.relation is not None:
+            rows = [r for r in rows if r[0].relation == query.relation]
+        offset = self._read_cursor(query)
+        page = rows[offset:offset + query.limit]
+        more = offset + query.limit < len(rows)
+        return {
+            "node": {"id": center.id, "label": center.label, "type": center.type},
+            "items": [{"edge": present.edge_json(e), "neighbor": refs[o], "direction": d}
+                      for e, o, d in page],
+            "counts": dict(sorted(counts.items())),
+            "total": len(rows),
+            "next_cursor": self._cursor(query, offset + query.limit) if more else None,
+        }
+
+    def _filters_digest(self, query: NeighborsQuery) -> str:
+        text = json.dumps([self.store.version, query.relation, query.type, query.direction])
+        return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+    def _cursor(self, query: NeighborsQuery, offset: int) -> str:
+        raw = json.dumps({"o": offset, "f": self._filters_digest(query)}).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def _read_cursor(self, query: NeighborsQuery) -> int:
+        """The offset a cursor points at; a cursor from other filters or another graph version
+        is refused rather than silently skipping or repeating edges."""
+        if query.cursor is None:
+            return 0
+        try:
+            padded = query.cursor + "=" * (-len(query.cursor) % 4)
+            data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            offset, digest = int(data["o"]), str(data["f"])
+        except (ValueError, KeyError, TypeError):
+            raise InvalidQuery("cursor", "is not a cursor this API issued; pass next_cursor from "
+                               "the previous page unchanged, or leave it out for the first page") from None
+        if digest != self._filters_digest(query) or offset < 0:
+            raise InvalidQuery("cursor", "belongs to other filters or an older graph version; "
+                               "start again without a cursor")
+        return offset
+
+    def paths(self, query: PathsQuery) -> dict[str, Any]:
+        """Shortest paths between two nodes, each step with its stored edge (provenance)."""
+        relations = [r.strip() for r in query.relations.split(",") if r.strip()] \
+            if query.relations else None
+        for node_id, field in ((query.source, "source"), (query.target, "target")):
+            if not self.store.has_node(node_id):
+                raise ApiError(404, "node_not_found", f"{field} node {node_id!r} is not in the graph",
+                               "Check the id; /api/v1/search?q= finds ids by label.", field)
+        found = self.store.shortest_paths(query.source, query.target, query.max_hops, relations,
+                                          query.limit)
+        return {"paths": [self._path_json(p) for p in found]}
+
+    def _path_json(self, path: Any) -> dict[str, Any]:
+        edges = []
+        for i, (relation, forward) in enumerate(zip(path.relations, path.forward)):
+            subject, obj = (path.nodes[i], path.nodes[i + 1]) if forward \
+                else (path.nodes[i + 1], path.nodes[i])
+            stored = [e for e in self.store.edges(subject, relation, Direction.OUT) if e.object == obj]
+            edges.append(present.edge_json(stored[0]) if stored else
+                         {"subject": subject, "relation": relation, "object": obj, "properties": {}})
+        return {"nodes": [present.node_ref(self.store, n) for n in path.nodes], "edges": edges,
+                "forward": list(path.forward)}
+
+    # --- linking and deciding ----------------------------------------------------------------
+
+    def link(self, text: str) -> LinkResult:
+        if self.linker is None:
+            raise ApiError(503, "linker_unavailable", "the text linker is not available in this "
+                           "build", "Send coded findings (ids) instead of text.")
+        return self.linker.link(text)
+
+    def decide(self, request: DecideRequest, key_id: str) -> dict[str, Any]:
+        """Decide one case, store it in the audit log, and return the body to send."""
+        case = Case(request.text, tuple(Finding(f.id, FindingStatus(f.status)) for f in request.findings))
+        body, record = self._decide_case(case, request.target, request.scorer, request.top_k, key_id)
+        self.audit.append([record])  # before the response exists outside this process
+        return body
+
+    def rank(self, request: RankRequest, key_id: str) -> dict[str, Any]:
+        """Decide each case of a batch; a case that fails gets an error, the others still run."""
+        results, records = [], []
+        for item in request.cases:
+            case = Case(item.text, tuple(Finding(f.id, FindingStatus(f.status)) for f in item.findings))
+            try:
+                body, record = self._decide_case(case, request.target, request.scorer,
+                                                 request.top_k, key_id)
+            except ApiError as e:
+                if e.status == 503:
+                    raise  # nothing in the batch can succeed: say so once
+                results.append({"id": item.id, "result": None, "error": _error_json(e)})
+                continue
+            except KgdecideError as e:
+                results.append({"id": item.id, "result": None, "error": _error_json(from_kgdecide(e))})
+                continue
+            results.append({"id": item.id, "result": body, "error": None})
+            records.append(record)
+        self.audit.append(records)
+        return {"results": results}
+
+    def _decide_case(self, case: Case, target: str | None, scorer: str | None, top_k: int,
+                     key_id: str) -> tuple[dict[str, Any], AuditRecord]:
+        if self.decider is None:
+            raise ApiError(503, "scorer_unavailable", SCORER_MISSING,
+                           "This server was built without the decision pipeline; install a "
+                           "kgdecide build that includes it, or use /link and the graph reads.",
+                           headers={"Retry-After": "3600"})
+        mentions: tuple[Mention, ...] = ()
+        if case.text and case.text.strip():
+            mentions = self.link(case.text).mentions
+        findings = merge_findings(case.findings, mentions)
+        if not any(f.present for f, _ in findings):
+            field = "text" if case.text and not case.findings else "findings"
+            raise InvalidQuery(field, "no present finding: add at least one coded finding marked "
+                               "present, or text that names one")
+        query = Query(tuple(f for f, _ in findings), top_k, (target,) if target else ())
+        decision = self.decider(query, scorer)
+        decision_id, created = str(uuid.uuid4()), _now()
+        body = present.decision_json(decision, decision_id, created, findings, mentions, self.store)
+        # The body is serialised once here; the audit row keeps exactly these bytes.
+        text = json.dumps(body, ensure_ascii=False, sort_keys=True)
+        record = AuditRecord(
+            decision_id, created, key_id, decision.provenance.kg_version,
+            decision.provenance.model_version, decision.provenance.scorer,
+            decision.provenance.settings_hash,
+            {"findings": [{"id": f.id, "status": f.status.value, "source": s} for f, s in findings],
+             "target": target, "scorer": scorer, "top_k": top_k},
+            text, case.text)
+        return body, record
+
+
+def merge_findings(coded: tuple[Finding, ...], mentions: tuple[Mention, ...]
+                   ) -> list[tuple[Finding, str]]:
+    """Coded findings first, then present/excluded mentions not already coded (a coded status
+    wins: the clinician's toggle overrides what the linker read). Family, uncertain and
+    historical mentions are shown but never scored.
+
+    >>> m = Mention(0, 4, "fits", "HP:1", "Seizure", 0.9, AssertionStatus.PRESENT)
+    >>> [(f.id, f.status.value, s) for f, s in merge_findings((Finding("HP:1", "excluded"),), (m,))]
+    [('HP:1', 'excluded', 'coded')]
+    """
+    out: dict[str, tuple[Finding, str]] = {f.id: (f, "coded") for f in coded}
+    for m in mentions:
+        if m.status in (AssertionStatus.PRESENT, AssertionStatus.EXCLUDED) and m.node_id not in out:
+            out[m.node_id] = (Finding(m.node_id, FindingStatus(m.status.value)), "text")
+    return list(out.values())
+
+
+def _error_json(e: ApiError) -> dict[str, Any]:
+    return {"code": e.code, "message": e.message, "field": e.field, "fix": e.fix}

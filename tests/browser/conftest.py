@@ -1,0 +1,161 @@
+"""Browser tests: Debian's Chromium driven by Playwright against real servers on 127.0.0.1.
+
+* ``served``: ``kgdecide serve`` (gunicorn, the real CLI, the real pipeline) on a small graph;
+* ``decide_server``: the app in a werkzeug thread with the stand-in decision function of
+  tests/web/doubles.py, whose order is predictable, for re-ranking (toggles, questions);
+* ``no_scorer_server``: the app with decisions off, as a build without the pipeline.
+
+Screenshots go to ``$KGDECIDE_TEST_ARTIFACTS/screenshots`` (default: pytest's temp folder).
+Chromium missing: skip locally, fail under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kgdecide.graph.embedded import EmbeddedStore
+from kgdecide.settings import Settings
+from tests.conftest import require
+from tests.contract.graphs import contract_graph
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("KGDECIDE_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+VIEWPORT = {"width": 1366, "height": 768}  # a laptop screen
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(url: str, proc: subprocess.Popen | None = None) -> None:  # type: ignore[type-arg]
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"server exited early: {proc.communicate()[0].decode()[-3000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"{url} did not answer within 90 s")
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = os.environ.get("KGDECIDE_TEST_ARTIFACTS")
+    path = (Path(root) if root else tmp_path_factory.getbasetemp()) / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser_graph(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("browser-store")
+    EmbeddedStore.write(contract_graph(), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def served(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``kgdecide serve`` in a subprocess; yields its base URL."""
+    home = tmp_path_factory.mktemp("serve-home")
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "KGDECIDE_HOME": str(home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kgdecide", "serve", "--store", str(browser_graph), "--host",
+         "127.0.0.1", "--port", str(port), "--workers", "2"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait(url + "/api/v1/healthz", proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
+def _thread_server(app: Any) -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+def _app(browser_graph: Path, home: Path, decider: Any) -> Any:
+    from kgdecide.link import LinkerConfig
+    from kgdecide.web import create_app
+    from tests.web.doubles import CountingDecider
+
+    store = EmbeddedStore.from_path(browser_graph)
+    return create_app({"SETTINGS": Settings(home), "STORE": store,
+                       "DECIDE": CountingDecider(store) if decider == "counting" else decider,
+                       "LINKER_CONFIG": LinkerConfig(multilingual=False)})
+
+
+@pytest.fixture(scope="session")
+def decide_server(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with the stand-in decision function, served by werkzeug in a thread."""
+    yield from _thread_server(_app(browser_graph, tmp_path_factory.mktemp("home"), "counting"))
+
+
+@pytest.fixture(scope="session")
+def no_scorer_server(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app as a build without the decision pipeline serves it."""
+    yield from _thread_server(_app(browser_graph, tmp_path_factory.mktemp("home"), None))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    require(Path(CHROMIUM).exists() or shutil.which("chromium") is not None,
+            f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.problems = problems  # type: ignore[attr-defined]
+    yield page
+    context.close()
+
+
+def wait_until(page: Any, expression: str, timeout: float = 15.0) -> None:
+    """Poll a JavaScript expression until it is truthy. (``page.wait_for_function`` evaluates a
+    string with eval(), which the pages' Content-Security-Policy rightly forbids.)"""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"() => Boolean({expression})"):
+        if time.monotonic() > deadline:
+            pytest.fail(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(100)

@@ -1,0 +1,104 @@
+"""The clinician page in Chromium: findings in, differential out, re-ranked as findings change.
+
+Re-ranking runs on the stand-in decision function (tests/web/doubles.py), whose order is
+predictable; one test runs the real pipeline through ``kgdecide serve``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import wait_until
+
+pytestmark = pytest.mark.browser
+
+
+def _top(page: Any) -> str:
+    return page.locator("#candidates > li").first.locator("summary").inner_text()
+
+
+def _rank_and_wait(page: Any, expected_top: str) -> None:
+    page.locator("#candidates > li").first.locator("summary", has_text=expected_top).wait_for()
+
+
+def test_findings_to_differential_and_back(page: Any, decide_server: str, artifacts: Path) -> None:
+    page.goto(decide_server + "/")
+    page.get_by_label("Findings in free text").fill("Seizures since 3 months.")
+    page.get_by_role("button", name="Rank diagnoses").click()
+    _rank_and_wait(page, "Epileptic encephalopathy A")
+    # what the text was understood as, and the finding taken from it as a chip
+    assert page.locator("#understood-text mark.m-present").inner_text() == "Seizures"
+    assert page.locator("#chips .chip.present", has_text="Seizure").count() == 1
+    assert "%" in _top(page)
+
+    # the next question, answered "No" in place, re-ranks
+    question = page.locator("#questions li", has_text="Global developmental delay")
+    question.get_by_role("button", name="No").click()
+    _rank_and_wait(page, "Rare thing C")
+    chip = page.locator("#chips .chip", has_text="Global developmental delay")
+    assert "excluded" in chip.get_attribute("class")
+
+    # toggling the chip back to present re-ranks after Rank
+    chip.locator("button.status").click()
+    assert "present" in page.locator("#chips .chip", has_text="Global developmental delay").get_attribute("class")
+    page.get_by_role("button", name="Rank diagnoses").click()
+    _rank_and_wait(page, "Epileptic encephalopathy A")
+
+    # a coded finding by search-as-you-type, with the keyboard only
+    page.get_by_label("Add a coded finding (HPO term)").fill("small he")
+    page.get_by_role("option", name="Microcephaly").wait_for()
+    page.keyboard.press("Enter")
+    assert page.locator("#chips .chip", has_text="Microcephaly").count() == 1
+
+    # per-finding contributions and the explanation graph of the top diagnosis
+    first = page.locator("#candidates > li").first
+    first.locator("summary").click()
+    assert "+1.00" in first.locator(".contrib").first.inner_text()
+    first.get_by_role("button", name="Show explanation graph").click()
+    wait_until(page, "document.querySelector('.pathgraph').cy && document.querySelector('.pathgraph').cy.nodes().length >= 2")
+    assert page.locator("#heatmap tbody tr").count() == 2
+    page.screenshot(path=str(artifacts / "clinician.png"))
+
+    # the printed report: results only, explanations open, no form and no buttons
+    page.emulate_media(media="print")
+    assert not page.locator("#case-form").is_visible()
+    assert not page.get_by_role("button", name="Download JSON").is_visible()
+    assert page.locator("#candidates > li").first.is_visible()
+    page.emulate_media(media="screen")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download JSON").click()
+    decision = json.loads(Path(download_info.value.path()).read_text())
+    assert decision["candidates"][0]["id"] == "OMIM:100100" and decision["id"]
+    assert not page.problems, page.problems
+
+
+def test_real_pipeline_through_kgdecide_serve(page: Any, served: str, artifacts: Path) -> None:
+    page.goto(served + "/")
+    assert page.locator("#scorer-missing").count() == 0
+    page.get_by_label("Findings in free text").fill("Seizures and global developmental delay.")
+    page.get_by_role("button", name="Rank diagnoses").click()
+    # the only disease annotated with both findings
+    _rank_and_wait(page, "Epileptic encephalopathy A")
+    assert "Scorer lr" in page.locator("#provenance").inner_text()
+    page.screenshot(path=str(artifacts / "clinician-pipeline.png"))
+    assert not page.problems, page.problems
+
+
+def test_without_the_pipeline_the_page_says_so(page: Any, no_scorer_server: str,
+                                               artifacts: Path) -> None:
+    page.goto(no_scorer_server + "/")
+    assert "scorer not available in this build" in page.locator("#scorer-missing").inner_text()
+    page.get_by_label("Findings in free text").fill("Seizures, no microcephaly")
+    page.get_by_role("button", name="Check what was understood").click()
+    page.locator("#understood-text mark.m-excluded", has_text="microcephaly").wait_for()
+    page.get_by_role("button", name="Rank diagnoses").click()
+    alert = page.get_by_role("alert")
+    alert.filter(has_text="scorer not available in this build").wait_for()
+    page.screenshot(path=str(artifacts / "clinician-no-scorer.png"))
+    # the 503 is an expected answer, logged by Chromium as a failed resource load only
+    assert all("503" in p for p in page.problems), page.problems

@@ -1,0 +1,48 @@
+"""`kgdecide ingest neo4j bolt://…` loads a built graph into the real test server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kgdecide.cli import main
+from kgdecide.graph.embedded import EmbeddedStore
+from kgdecide.graph.neo4j import Neo4jStore
+from tests.contract.factory_neo4j import shared_driver, wipe
+from tests.contract.graphs import contract_graph
+from tests.neo4j_server import require_neo4j
+
+pytestmark = pytest.mark.neo4j
+
+
+def test_ingest_neo4j_loads_a_built_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    connection = require_neo4j()
+    wipe(shared_driver(connection))
+    built = EmbeddedStore.write(contract_graph(), tmp_path / "stores" / "demo")
+    monkeypatch.setenv("KGDECIDE_NEO4J_USER", connection.user)
+    monkeypatch.setenv("KGDECIDE_NEO4J_PASSWORD", connection.password)
+    result = CliRunner().invoke(
+        main, ["--home", str(tmp_path), "ingest", "neo4j", connection.uri, "--from-store", "demo"])
+    assert result.exit_code == 0, result.output
+    assert built.version in result.output
+    with Neo4jStore.from_settings(connection.uri, connection.user, connection.password) as store:
+        assert store.counts() == built.counts()
+        assert store.get_node("HP:0001250").synonyms == ("Seizures", "Fits")
+
+
+def test_ingest_neo4j_with_a_wrong_password_names_the_setting(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    connection = require_neo4j()
+    EmbeddedStore.write(contract_graph(), tmp_path / "stores" / "demo")
+    monkeypatch.setenv("KGDECIDE_NEO4J_PASSWORD", "not-the-password")
+    result = CliRunner().invoke(
+        main, ["--home", str(tmp_path), "ingest", "neo4j", connection.uri, "--from-store", "demo"])
+    assert result.exit_code == 1
+    assert "KGDECIDE_NEO4J_PASSWORD" in result.output and "Traceback" not in result.output
+
+
+def test_ingest_neo4j_needs_a_uri(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--home", str(tmp_path), "ingest", "neo4j", "not-a-uri"])
+    assert result.exit_code == 2 and "bolt://" in result.output
