@@ -283,20 +283,27 @@ class ArrayGraph:
                     )
                 )
                 return
-            for name, nxt, forward in self._steps(row, names):
-                if on_path[nxt] and from_source[nxt] == from_source[row] + 1:
-                    extend(nxt, nodes + [nxt], steps + [(name, forward)])
+            next_layer = on_path & (from_source == from_source[row] + 1)
+            for name, nxt, forward in self._steps(row, names, next_layer):
+                extend(nxt, nodes + [nxt], steps + [(name, forward)])
 
         extend(source, [source], [])
         return paths
 
-    def _steps(self, row: int, names: Sequence[str]) -> list[tuple[str, int, bool]]:
+    def _steps(
+        self, row: int, names: Sequence[str], keep: np.ndarray
+    ) -> list[tuple[str, int, bool]]:
+        """Edges from ``row`` (either way) to rows where ``keep`` is set, as (relation, other row,
+        forward), sorted. Filtering with arrays first keeps hub nodes with thousands of edges
+        from costing a Python step each."""
         steps = []
         for name in names:
             rel = self.relations[name]
-            for position, forward in self.edge_positions(row, name, Direction.BOTH):
-                other = rel.objects[position] if forward else rel.subjects[position]
-                steps.append((name, int(other), forward))
+            objects = rel.objects[rel.indptr[row] : rel.indptr[row + 1]]
+            steps += [(name, int(o), True) for o in objects[keep[objects]].tolist()]
+            incoming = rel.in_edges[rel.in_indptr[row] : rel.in_indptr[row + 1]]
+            subjects = rel.subjects[incoming]
+            steps += [(name, int(s), False) for s in subjects[keep[subjects]].tolist()]
         return sorted(steps, key=lambda s: (s[1], s[0], not s[2]))
 
     # --- whole graph ---------------------------------------------------------------------------
@@ -319,13 +326,22 @@ class ArrayGraph:
 
 
 def _row_neighbours(adjacency: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
-    """Unique column indices of the given rows of a CSR matrix."""
+    """Sorted unique column indices of the given rows of a CSR matrix."""
     starts, ends = adjacency.indptr[rows], adjacency.indptr[rows + 1]
     lengths = ends - starts
-    if lengths.sum() == 0:
+    total = int(lengths.sum())
+    if total == 0:
         return np.zeros(0, dtype=np.int64)
-    within = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return np.unique(adjacency.indices[np.repeat(starts, lengths) + within]).astype(np.int64)
+    if total > adjacency.nnz // 16:
+        # A frontier touching hubs reaches much of the graph: one sparse product over all edges
+        # beats gathering millions of indices.
+        frontier = np.zeros(adjacency.shape[0], dtype=np.float32)
+        frontier[rows] = 1
+        return np.flatnonzero(adjacency.T @ frontier)
+    within = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    reached = np.zeros(adjacency.shape[1], dtype=bool)
+    reached[adjacency.indices[np.repeat(starts, lengths) + within]] = True
+    return np.flatnonzero(reached)
 
 
 def properties_at(columns: Mapping[str, Column], row: int) -> dict[str, PropertyValue]:
