@@ -16,10 +16,18 @@ from kgdecide.errors import KgdecideError
 from kgdecide.settings import Settings
 
 
-#: Commands that live beside the stage they drive, imported only when used so that the CLI starts
-#: fast: name -> "module:attribute".
+#: Commands that live beside the stage or pack they drive, imported only when used so that the
+#: CLI starts fast: group name ("" for the top) -> command name -> "module:attribute".
 LAZY_COMMANDS = {
-    "keys": "kgdecide.web.commands:keys",
+    "": {
+        "keys": "kgdecide.web.commands:keys",
+        "finance": "kgdecide.packs.finance.commands:finance_group",
+        "rank-cases": "kgdecide.score.commands:rank_cases",
+        "train": "kgdecide.score.commands:train",
+    },
+    "build": {
+        "finance": "kgdecide.packs.finance.commands:build_finance_command",
+    },
 }
 
 
@@ -27,12 +35,16 @@ class _Group(click.Group):
     """Loads :data:`LAZY_COMMANDS` on use, and shows kgdecide's own errors as one readable line
     (exit 1), never as a stack trace."""
 
+    def _lazy(self) -> dict[str, str]:
+        return LAZY_COMMANDS.get("" if self.name == "main" else self.name or "", {})
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+        return sorted({*super().list_commands(ctx), *self._lazy()})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in LAZY_COMMANDS and name not in self.commands:
-            module, attribute = LAZY_COMMANDS[name].split(":")
+        lazy = self._lazy()
+        if name in lazy and name not in self.commands:
+            module, attribute = lazy[name].split(":")
             self.add_command(getattr(importlib.import_module(module), attribute), name)
         return super().get_command(ctx, name)
 
@@ -62,7 +74,7 @@ def _store_option(default: str = "clinical") -> Any:
                         help="A store name (under --home) or a directory path.")
 
 
-@main.group()
+@main.group(cls=_Group)
 def build() -> None:
     """Build a domain knowledge graph into a store."""
 

@@ -1,0 +1,165 @@
+"""``decide()``: the one place the stages meet.
+
+findings (ids) -> resolve against the graph -> score every candidate -> calibrate -> explain the
+top ones -> suggest the next questions -> :class:`~kgdecide.types.Decision`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from kgdecide.explain.evidence import explain_candidates
+from kgdecide.explain.questions import next_questions
+from kgdecide.graph.arrays import ArrayGraph
+from kgdecide.graph.store import GraphStore
+from kgdecide.score import Scorer, ScoreResult, create_scorer
+from kgdecide.score.base import DomainSpec
+from kgdecide.score.calibration import Calibration
+from kgdecide.score.query import Resolved, resolve
+from kgdecide.types import Candidate, Decision, Provenance, Query
+
+
+@dataclass(eq=False)
+class Ranker:
+    """A scorer bound to a graph, with its calibration: built once, used for many queries.
+
+    >>> from kgdecide.graph.embedded import EmbeddedStore
+    >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
+    >>> ranker = Ranker.create(EmbeddedStore(toy_graph()), TOY_SPEC, "lr")
+    >>> [c.id for c in ranker.rank(["S:murmur"], [], top=2)[0]]
+    ['T:cardiac', 'T:atopic']
+    """
+
+    graph: ArrayGraph
+    spec: DomainSpec
+    scorer: Scorer
+    calibration: Calibration = field(default_factory=Calibration.identity)
+    candidate_prefixes: tuple[str, ...] = ()
+
+    @classmethod
+    def create(cls, store: GraphStore, spec: DomainSpec, scorer: str | Scorer,
+               calibration: Calibration | None = None, candidate_prefixes: Sequence[str] = (),
+               settings: object = None) -> Ranker:
+        built = create_scorer(scorer, spec, settings) if isinstance(scorer, str) else scorer
+        return cls(store.projection(), spec, built, calibration or Calibration.identity(),
+                   tuple(candidate_prefixes))
+
+    def _mask(self, targets: np.ndarray) -> np.ndarray:
+        cache = self.__dict__.setdefault("_masks", {})
+        key = (self.graph.version, self.candidate_prefixes, len(targets))
+        if key not in cache:
+            ids = self.graph.id_list
+            cache[key] = np.array([not self.candidate_prefixes
+                                   or ids[t].startswith(self.candidate_prefixes)
+                                   for t in targets.tolist()], dtype=bool)
+        return cache[key]
+
+    def score(self, observed: Sequence[str], excluded: Sequence[str] = (),
+              strict: bool = False) -> tuple[Resolved, ScoreResult, np.ndarray]:
+        """Resolve and score; returns the candidate order (indices into the result's targets)
+        restricted to the candidate prefixes, best first."""
+        resolved = resolve(self.graph, self.spec, observed, excluded, strict=strict)
+        result = self.scorer.score(self.graph, list(resolved.rows), list(resolved.present))
+        allowed = np.flatnonzero(self._mask(result.targets))
+        order = allowed[np.argsort(-result.scores[allowed], kind="stable")]
+        return resolved, result, order
+
+    def candidates(self, result: ScoreResult, order: np.ndarray, top: int) -> tuple[Candidate, ...]:
+        """The top candidates with calibrated probabilities (renormalised over the allowed ones)."""
+        allowed_mass = result.probabilities[order].sum()
+        raw = result.probabilities[order[:top]] / (allowed_mass if allowed_mass > 0 else 1.0)
+        calibrated = self.calibration(raw)
+        return tuple(
+            Candidate(id=self.graph.id_list[int(result.targets[j])],
+                      label=self.graph.labels[int(result.targets[j])],
+                      score=float(result.scores[j]), probability=float(p), rank=r)
+            for r, (j, p) in enumerate(zip(order[:top].tolist(), calibrated.tolist()), 1)
+        )
+
+    def rank(self, observed: Sequence[str], excluded: Sequence[str] = (), top: int = 50,
+             strict: bool = False) -> tuple[tuple[Candidate, ...], Resolved]:
+        resolved, result, order = self.score(observed, excluded, strict)
+        return self.candidates(result, order, top), resolved
+
+
+def decide(ranker: Ranker, query: Query, questions: int = 3) -> Decision:
+    """Rank, explain and suggest next questions for one query (strict: unknown or contradictory
+    findings raise ``InvalidQuery`` naming them).
+
+    >>> from kgdecide.graph.embedded import EmbeddedStore
+    >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
+    >>> from kgdecide.types import Finding
+    >>> ranker = Ranker.create(EmbeddedStore(toy_graph()), TOY_SPEC, "lr")
+    >>> d = decide(ranker, Query((Finding("S:focal"),), top_k=2))
+    >>> d.candidates[0].id, d.evidence[0].contributions[0].value > 0
+    ('T:epilepsy', True)
+    """
+    observed = [f.id for f in query.present]
+    excluded = [f.id for f in query.excluded]
+    if query.candidate_prefixes:
+        ranker = Ranker(ranker.graph, ranker.spec, ranker.scorer, ranker.calibration,
+                        query.candidate_prefixes)
+    resolved, result, order = ranker.score(observed, excluded, strict=True)
+    candidates = ranker.candidates(result, order, query.top_k)
+    top = order[: query.top_k]
+    evidence = explain_candidates(ranker.graph, ranker.spec, ranker.scorer, result, top)
+    asked = set(resolved.ids)
+    suggestions = next_questions(ranker.graph, ranker.spec, result, order, asked, k=questions)
+    return Decision(
+        query=query, candidates=candidates, evidence=evidence, next_questions=suggestions,
+        provenance=Provenance(
+            kg_version=ranker.graph.version, scorer=ranker.scorer.name,
+            model_version=f"{ranker.scorer.model_version}+{ranker.calibration.version}",
+            settings_hash=ranker.scorer.settings_hash,
+        ),
+        notes=resolved.notes(),
+    )
+
+
+def default_model_dir(home: Path, graph: ArrayGraph) -> Path:
+    """Where ``kgdecide train`` writes models and calibrations for this graph version."""
+    from kgdecide.score.attention import model_dir
+
+    return model_dir(home, graph.version)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one labelled case came out (evaluation and calibration)."""
+
+    rank: float  #: pessimistic rank of the best-placed answer (inf: not ranked)
+    top_probability: float  #: calibrated probability of the first candidate
+    probabilities: tuple[float, ...]  #: raw (uncalibrated) probabilities of the top candidates
+    hits: tuple[bool, ...]  #: whether each of those is an answer
+    unknown: int  #: finding ids dropped as unknown
+
+
+def evaluate(ranker: Ranker, observed: Sequence[str], excluded: Sequence[str],
+             answers: Sequence[str], top: int = 10) -> Outcome:
+    """Rank one labelled case and report where its answer landed.
+
+    The answers are looked at only after ranking, to place them; a case whose findings are all
+    unknown ranks nothing (rank ``inf``).
+    """
+    from kgdecide.errors import InvalidQuery
+
+    try:
+        resolved, result, order = ranker.score(observed, excluded)
+    except InvalidQuery:
+        return Outcome(float("inf"), 0.0, (), (), len(observed) + len(excluded))
+    wanted = [ranker.graph.index[a] for a in answers if a in ranker.graph.index]
+    is_answer = np.isin(result.targets[order], wanted)
+    if is_answer.any():
+        best = result.scores[order][is_answer].max()
+        rank = float((result.scores[order] >= best).sum())
+    else:
+        rank = float("inf")
+    mass = result.probabilities[order].sum() or 1.0
+    raw = result.probabilities[order[:top]] / mass
+    hits = tuple(bool(h) for h in is_answer[:top])
+    top_p = float(ranker.calibration(raw[:1])[0]) if len(raw) else 0.0
+    return Outcome(rank, top_p, tuple(raw.tolist()), hits, len(resolved.unknown))

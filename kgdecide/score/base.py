@@ -1,0 +1,172 @@
+"""What every scorer shares: the domain it scores in, its result record, the base class.
+
+A scorer ranks every node of a target type (diseases, companies, ...) for a set of findings
+(nodes of a finding type, e.g. phenotypes) given as rows of an
+:class:`~kgdecide.graph.arrays.ArrayGraph`. Every scorer here is *additive over findings*:
+``score[c] = bias[c] + sum_f contributions[f, c]``, which is what makes its explanations faithful
+(deleting a finding moves the score by exactly that finding's contribution).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from kgdecide.errors import ConfigError, InvalidQuery
+from kgdecide.graph.arrays import ArrayGraph
+
+
+@dataclass(frozen=True, slots=True)
+class DomainSpec:
+    """Which node types and relations a domain pack decides over; nothing else is domain-specific.
+
+    >>> DomainSpec("Disease", "PhenotypicFeature", "has_phenotype", "is_a").excluded_relation is None
+    True
+    """
+
+    target_type: str  #: node type of the candidates, e.g. ``Disease``
+    finding_type: str  #: node type of findings, e.g. ``PhenotypicFeature``
+    finding_relation: str  #: target -> finding annotation relation, e.g. ``has_phenotype``
+    hierarchy_relation: str  #: child -> parent relation among findings, e.g. ``is_a``
+    excluded_relation: str | None = None  #: target -> finding it is known to lack
+    frequency_key: str = "frequency"  #: edge property on ``finding_relation``: 0..1, may be absent
+    replacement_relations: tuple[str, ...] = ()  #: obsolete id -> live id, tried in this order
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreResult:
+    """Scores of every candidate for one query, decomposed by finding.
+
+    ``contributions[i, j]`` is what finding ``findings[i]`` adds to candidate ``targets[j]``;
+    ``scores = bias + contributions.sum(axis=0)``.
+    """
+
+    targets: np.ndarray  #: int64[m] graph rows of the candidates
+    scores: np.ndarray  #: float64[m], higher is better
+    contributions: np.ndarray  #: float64[n_findings, m]
+    findings: tuple[int, ...]  #: graph rows of the findings, in query order
+    present: tuple[bool, ...]  #: per finding: observed (True) or excluded (False)
+    bias: np.ndarray  #: float64[m] the part of the score no finding accounts for
+    probabilities: np.ndarray  #: float64[m] the scorer's own posterior (sums to 1), uncalibrated
+    attention: np.ndarray | None = None  #: float64[n_findings, m] learned weights, if any
+
+
+class Scorer:
+    """Base class: subclasses set ``name``, hold settings in a dataclass and implement ``_score``.
+
+    Heavy per-graph arrays are built by :meth:`prepare` once per graph version and cached on the
+    scorer instance, never per query.
+    """
+
+    name: ClassVar[str] = ""
+    #: whether the scorer needs ``kgdecide train`` before use
+    needs_training: ClassVar[bool] = False
+
+    def __init__(self, spec: DomainSpec, settings: Any = None) -> None:
+        self.spec = spec
+        self.settings = settings if settings is not None else self.default_settings()
+        self._prepared: dict[str, Any] = {}
+
+    @classmethod
+    def default_settings(cls) -> Any:
+        return None
+
+    @property
+    def settings_hash(self) -> str:
+        """A short hash of the settings, for provenance."""
+        payload = asdict(self.settings) if self.settings is not None else {}
+        text = json.dumps({"scorer": self.name, **payload}, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    @property
+    def model_version(self) -> str:
+        return "none"
+
+    @property
+    def uses_excluded(self) -> bool:
+        """Whether excluded findings can change this scorer's ranking (as configured)."""
+        return False
+
+    def prepare(self, graph: ArrayGraph) -> Any:
+        """The per-graph state (cached by graph version)."""
+        key = graph.version or str(id(graph))
+        state = self._prepared.get(key)
+        if state is None:
+            self._prepared.clear()  # one graph version at a time: old arrays are dropped
+            state = self._prepared[key] = self._prepare(graph)
+        return state
+
+    def _prepare(self, graph: ArrayGraph) -> Any:
+        raise NotImplementedError
+
+    def score(self, graph: ArrayGraph, findings: list[int], present: list[bool]) -> ScoreResult:
+        """Score every candidate for findings given as graph rows.
+
+        Raises:
+            InvalidQuery: no present finding, or a row that is not a finding node.
+        """
+        if not any(present):
+            raise InvalidQuery("findings", "at least one present (observed) finding is needed")
+        if len(findings) != len(present):
+            raise InvalidQuery("findings", "findings and present flags differ in length")
+        state = self.prepare(graph)
+        return self._score(state, list(findings), list(present))
+
+    def _score(self, state: Any, findings: list[int], present: list[bool]) -> ScoreResult:
+        raise NotImplementedError
+
+    # --- for explanations (scorers without paths keep these defaults) ---------------------------
+
+    def match(self, graph: ArrayGraph, finding: int, target: int) -> tuple[int, int] | None:
+        """For a present finding (graph row) and a target (index into the result's targets):
+        the (common ancestor row, annotation row) its contribution came through, or None."""
+        return None
+
+    def pair_contribution(self, graph: ArrayGraph, result: ScoreResult, finding: int, target: int,
+                          drop: int) -> float:
+        """Finding ``finding``'s (index into ``result.findings``) contribution to ``target`` had
+        the target's annotation ``drop`` (graph row) been deleted from the graph."""
+        raise NotImplementedError(f"the {self.name} scorer does not explain paths")
+
+
+#: Registered scorers by name.
+SCORERS: dict[str, type[Scorer]] = {}
+
+
+def register(cls: type[Scorer]) -> type[Scorer]:
+    """Class decorator adding a scorer to :data:`SCORERS` under its ``name``."""
+    if not cls.name or cls.name in SCORERS:
+        raise ValueError(f"scorer name {cls.name!r} is empty or taken")
+    SCORERS[cls.name] = cls
+    return cls
+
+
+def scorer_class(name: str) -> type[Scorer]:
+    """The scorer class registered under ``name``.
+
+    >>> scorer_class("nope")
+    Traceback (most recent call last):
+    ...
+    kgdecide.errors.ConfigError: unknown scorer 'nope'; valid scorers: attention, lr, ppr, resnik
+    """
+    import kgdecide.score.registry  # noqa: F401 - the built-in scorers register on import
+
+    try:
+        return SCORERS[name]
+    except KeyError:
+        valid = ", ".join(sorted(SCORERS))
+        raise ConfigError(f"unknown scorer {name!r}; valid scorers: {valid}") from None
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Posterior over candidates from log-scores under a uniform prior.
+
+    >>> softmax(np.array([0.0, np.log(3.0)])).round(2).tolist()
+    [0.25, 0.75]
+    """
+    shifted = np.exp(scores - scores.max())
+    return shifted / shifted.sum()

@@ -1,0 +1,105 @@
+"""The inner loop shared by the ontology scorers: the best match of one finding in every target.
+
+For a finding ``q`` and a target ``d`` the candidates for a match are the ancestors ``a`` of ``q``
+(``q`` itself included) that ``d`` is annotated at or below. Each scorer values such an ``a`` in
+its own way (Resnik: ``ic[a]``; likelihood ratio: ``closure[d, a] / background[a]``); the match is
+the best value. Only the closure columns of ``q``'s ancestors are read; the few general ancestors
+with long columns come from a dense block (see :class:`AnnotationIndex`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kgdecide.score.annotations import AnnotationIndex
+
+
+def best_match(index: AnnotationIndex, term: int, scale: np.ndarray, weighted: bool) -> np.ndarray:
+    """Per target: the best ``value(a) = scale[a] * (closure[d, a] if weighted else 1)`` over the
+    ancestors ``a`` of ``term`` that ``d`` has (0 where none).
+
+    >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
+    >>> from kgdecide.score.annotations import annotation_index
+    >>> g = toy_graph(); ix = annotation_index(g, TOY_SPEC)
+    >>> best_match(ix, int(ix.term_of_row[g.row("S:focal")]), ix.ic, False).round(2).tolist()
+    [1.39, 0.69, 0.0, 0.0]
+    """
+    ancestors = index.ancestors_of(term)
+    dense = index.dense_pos[ancestors]
+    if (dense >= 0).any():
+        block = index.dense_freq[dense[dense >= 0]]
+        best = (scale[ancestors[dense >= 0]][:, None] * (block if weighted else (block > 0))).max(axis=0)
+    else:
+        best = np.zeros(index.n_targets)
+    for a in ancestors[dense < 0].tolist():
+        rows, freq, _ = index.column(a)
+        value = freq * scale[a] if weighted else scale[a]
+        best[rows] = np.maximum(best[rows], value)
+    return best
+
+
+def match_source(index: AnnotationIndex, term: int, target: int, scale: np.ndarray,
+                 weighted: bool) -> tuple[int, int]:
+    """For one target (index into ``target_rows``): the ancestor ``a`` of ``term`` that gave its
+    best match and the target's annotation term under ``a`` (both -1 when none). The most specific
+    ancestor wins ties, as the ancestors are stored most specific first.
+
+    >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
+    >>> from kgdecide.score.annotations import annotation_index
+    >>> g = toy_graph(); ix = annotation_index(g, TOY_SPEC)
+    >>> a, t = match_source(ix, int(ix.term_of_row[g.row("S:seizure")]), 1, ix.ic, False)
+    >>> g.id_list[ix.term_rows[a]], g.id_list[ix.term_rows[t]]
+    ('S:seizure', 'S:seizure')
+    """
+    best_value, best = 0.0, (-1, -1)
+    for a in index.ancestors_of(term).tolist():
+        rows, freq, annotation = index.column(a)
+        at = int(np.searchsorted(rows, target))
+        if at < len(rows) and rows[at] == target:
+            value = float(scale[a] * (freq[at] if weighted else 1.0))
+            if value > best_value:
+                best_value, best = value, (a, int(annotation[at]))
+    return best
+
+
+def lacked(index: AnnotationIndex, term: int) -> np.ndarray:
+    """Targets known to lack ``term`` or one of its ancestors (lacking a finding means lacking
+    every more specific form of it)."""
+    out = np.zeros(index.n_targets, dtype=bool)
+    if index.lacks.nnz == 0:
+        return out
+    for a in index.ancestors_of(term).tolist():
+        out[index.lacks.indices[index.lacks.indptr[a] : index.lacks.indptr[a + 1]]] = True
+    return out
+
+
+def target_closure(index: AnnotationIndex, target: int, drop: int = -1) -> dict[int, float]:
+    """One target's propagated annotation frequencies (term -> frequency), optionally as if its
+    annotation ``drop`` were deleted. The slow, readable twin of ``index.closure`` used by
+    explanations (and, in tests, as the oracle of the vectorised path).
+
+    >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
+    >>> from kgdecide.score.annotations import annotation_index
+    >>> g = toy_graph(); ix = annotation_index(g, TOY_SPEC)
+    >>> c = target_closure(ix, 1)
+    >>> round(c[int(ix.term_of_row[g.row("S:neuro")])], 2)
+    1.0
+    """
+    direct = index.direct_rows
+    closure: dict[int, float] = {}
+    for position in range(direct.indptr[target], direct.indptr[target + 1]):
+        term, freq = int(direct.indices[position]), float(direct.data[position])
+        if term == drop:
+            continue
+        for a in index.ancestors_of(term).tolist():
+            if freq > closure.get(a, 0.0):
+                closure[a] = freq
+    return closure
+
+
+def best_in_closure(index: AnnotationIndex, term: int, closure: dict[int, float],
+                    scale: np.ndarray, weighted: bool) -> float:
+    """:func:`best_match` for one target from its :func:`target_closure`."""
+    values = [float(scale[a]) * (closure[a] if weighted else 1.0)
+              for a in index.ancestors_of(term).tolist() if a in closure]
+    return max(values, default=0.0)

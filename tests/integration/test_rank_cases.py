@@ -1,0 +1,139 @@
+"""``kgdecide rank-cases`` and ``kgdecide train`` end to end on a small clinical-schema store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from kgdecide.cli import main
+from kgdecide.graph.builder import GraphBuilder
+from kgdecide.graph.embedded import EmbeddedStore
+from kgdecide.score import SCORERS
+from kgdecide.settings import Settings
+
+_TERMS = {  # child -> parent, under Phenotypic abnormality
+    "HP:0000010": "HP:0000118", "HP:0000011": "HP:0000010", "HP:0000012": "HP:0000010",
+    "HP:0000020": "HP:0000118", "HP:0000021": "HP:0000020", "HP:0000022": "HP:0000020",
+    "HP:0000030": "HP:0000118", "HP:0000031": "HP:0000030",
+}
+_DISEASES = {
+    "OMIM:100001": {"HP:0000011": 0.9, "HP:0000012": 0.5},
+    "OMIM:100002": {"HP:0000021": 1.0, "HP:0000022": None},
+    "OMIM:100003": {"HP:0000031": 0.8, "HP:0000012": 0.2},
+    "OMIM:100004": {"HP:0000022": 0.7, "HP:0000031": 0.3},
+    "ORPHA:1": {"HP:0000011": 0.6, "HP:0000031": 0.6},
+}
+
+
+def _write_store(home: Path) -> None:
+    b = GraphBuilder("clinical", "fixture")
+    b.add_node("HP:0000118", "PhenotypicFeature", "Phenotypic abnormality")
+    for child, parent in _TERMS.items():
+        b.add_node(child, "PhenotypicFeature", f"term {child[-2:]}")
+        b.add_edge(child, "is_a", parent)
+    for disease, annotations in _DISEASES.items():
+        b.add_node(disease, "Disease", f"disease {disease}")
+        for term, freq in annotations.items():
+            b.add_edge(disease, "has_phenotype", term, {"source": "fixture",
+                                                        **({"frequency": freq} if freq else {})})
+    b.add_node("HP:0009999", "ObsoleteClass", "obsolete term")
+    b.add_edge("HP:0009999", "replaced_by", "HP:0000021")
+    b.add_node("NCBIGene:1", "Gene", "G1")
+    b.add_edge("NCBIGene:1", "gene_associated_with_condition", "OMIM:100001")
+    EmbeddedStore.write(b.build(), Settings(home).store_dir("clinical"))
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory, fixtures_dir: Path) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    _write_store(home)
+    result = _invoke(home, ["train", "--cases", str(fixtures_dir / "cases" / "labelled.jsonl"),
+                            "--simulated", "60", "--max-minutes", "0.5",
+                            "--calibration-cases", "20"])
+    assert result.exit_code == 0, result.output
+    return home
+
+
+def _invoke(home: Path, args: list[str]) -> Result:
+    return CliRunner().invoke(main, ["--home", str(home), *args], catch_exceptions=False)
+
+
+def _lines(path: Path) -> dict[str, dict]:
+    return {line["id"]: line for line in map(json.loads, path.read_text().splitlines())}
+
+
+def test_train_writes_a_model_and_calibrations_for_the_graph_version(home: Path) -> None:
+    models = list((home / "models").iterdir())
+    assert len(models) == 1
+    assert {p.name for p in models[0].iterdir()} >= {"attention.npz", "calibration.json"}
+    assert set(json.loads((models[0] / "calibration.json").read_text())) == set(SCORERS)
+
+
+@pytest.mark.parametrize("scorer", sorted(SCORERS))
+def test_rank_cases_jsonl_for_every_scorer(scorer: str, home: Path, fixtures_dir: Path,
+                                           tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    result = _invoke(home, ["rank-cases", str(fixtures_dir / "cases" / "cases.jsonl"),
+                            "--out", str(out), "--scorer", scorer, "--top", "3"])
+    assert result.exit_code == 0, result.output
+    lines = _lines(out)
+    assert list(lines) == ["heart", "with-diagnosis", "obsolete", "unknown", "nothing-known",
+                           "contradictory"]
+    heart = lines["heart"]["ranking"]
+    assert len(heart) == 3 and heart[0]["id"] == "OMIM:100001"
+    assert all(set(r) == {"id", "label", "score", "probability"} for r in heart)
+    assert all(0 <= r["probability"] <= 1 for r in heart)
+    assert [r["score"] for r in heart] == sorted((r["score"] for r in heart), reverse=True)
+    assert lines["obsolete"]["mapped"] == [["HP:0009999", "HP:0000021"]]
+    assert lines["unknown"]["unknown"] == ["HP:7777777"] and lines["unknown"]["ranking"]
+    assert lines["nothing-known"]["ranking"] == [] and "no present finding" in lines["nothing-known"]["error"]
+    assert lines["contradictory"]["contradictory"] == ["HP:0000022"]
+    assert "1 with unknown ids" in result.output or "1 with unknown ids" in (result.stderr or "")
+
+
+def test_diagnosis_fields_are_never_read(home: Path, fixtures_dir: Path, tmp_path: Path) -> None:
+    source = (fixtures_dir / "cases" / "cases.jsonl").read_text().splitlines()
+    with_dx, without_dx = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    with_dx.write_text(source[1] + "\n")
+    record = json.loads(source[1])
+    record["diagnosis"] = ["OMIM:100003"]  # a different "answer" must change nothing
+    without_dx.write_text(json.dumps(record) + "\n")
+    outs = []
+    for i, path in enumerate((with_dx, without_dx)):
+        out = tmp_path / f"out{i}.jsonl"
+        assert _invoke(home, ["rank-cases", str(path), "--out", str(out), "--scorer", "lr"]).exit_code == 0
+        outs.append(out.read_text())
+    assert outs[0] == outs[1]
+
+
+def test_phenopacket_folder_and_disease_filter(home: Path, fixtures_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "p.jsonl"
+    result = _invoke(home, ["rank-cases", str(fixtures_dir / "cases" / "phenopackets"), "--out",
+                            str(out), "--scorer", "resnik", "--diseases", "orpha"])
+    assert result.exit_code == 0, result.output
+    lines = _lines(out)
+    assert set(lines) == {"p1", "p2"}
+    assert [r["id"] for r in lines["p1"]["ranking"]] == ["ORPHA:1"]
+    assert lines["p2"]["mapped"] == [["HP:0009999", "HP:0000021"]]
+
+
+def test_unknown_scorer_is_a_clear_error(home: Path, fixtures_dir: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--home", str(home), "rank-cases",
+                                       str(fixtures_dir / "cases" / "cases.jsonl"),
+                                       "--out", str(tmp_path / "x.jsonl"), "--scorer", "bm25"])
+    assert result.exit_code == 1
+    assert "valid scorers" in result.output and "Traceback" not in result.output
+
+
+def test_a_malformed_case_line_is_named(home: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "observed": ["HP:0000011"]}\n{"id": "b", "observed": "HP:1"}\n')
+    result = CliRunner().invoke(main, ["--home", str(home), "rank-cases", str(bad),
+                                       "--out", str(tmp_path / "o.jsonl"), "--scorer", "lr"])
+    assert result.exit_code == 1
+    message = result.output
+    assert "bad.jsonl:2" in message and "observed" in message
+    assert not list(tmp_path.glob("o.jsonl*"))  # nothing half-written

@@ -1,0 +1,33 @@
+"""Next questions: the most informative unasked finding first."""
+
+from __future__ import annotations
+
+from kgdecide.explain.questions import next_questions
+from kgdecide.graph.embedded import EmbeddedStore
+from kgdecide.pipeline import Ranker, decide
+from kgdecide.score import create_scorer
+from kgdecide.score.toy import TOY_SPEC, toy_graph
+from kgdecide.types import Finding, Query
+
+
+def test_the_question_that_splits_the_leading_candidates_comes_first() -> None:
+    g = toy_graph()
+    result = create_scorer("lr", TOY_SPEC).score(g, [g.row("S:neuro")], [True])
+    order = result.scores.argsort()[::-1]
+    questions = next_questions(g, TOY_SPEC, result, order, {"S:neuro"}, k=3)
+    # epilepsy and ataxia lead; ataxia (1.0 vs 0.2) separates them best, seizure-type terms next
+    assert questions[0] == "S:ataxia"
+    assert "S:neuro" not in questions and "S:root" not in questions
+
+
+def test_asked_findings_and_their_parents_are_not_asked_again() -> None:
+    g = toy_graph()
+    result = create_scorer("lr", TOY_SPEC).score(g, [g.row("S:focal")], [True])
+    questions = next_questions(g, TOY_SPEC, result, result.scores.argsort()[::-1], {"S:focal"}, k=10)
+    assert not {"S:focal", "S:seizure", "S:neuro", "S:root"} & set(questions)
+
+
+def test_decide_returns_next_questions() -> None:
+    ranker = Ranker.create(EmbeddedStore(toy_graph()), TOY_SPEC, "lr")
+    decision = decide(ranker, Query((Finding("S:neuro"),)), questions=2)
+    assert 1 <= len(decision.next_questions) <= 2

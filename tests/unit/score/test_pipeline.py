@@ -1,0 +1,35 @@
+"""The orchestrator's evaluation helper and ranking contract on the toy graph."""
+
+from __future__ import annotations
+
+import math
+
+from kgdecide.graph.embedded import EmbeddedStore
+from kgdecide.pipeline import Ranker, evaluate
+from kgdecide.score.calibration import Calibration
+from kgdecide.score.toy import TOY_SPEC, toy_graph
+
+
+def _ranker(**kwargs: object) -> Ranker:
+    return Ranker.create(EmbeddedStore(toy_graph()), TOY_SPEC, "lr", **kwargs)  # type: ignore[arg-type]
+
+
+def test_evaluate_places_the_answer_and_reports_top_candidates() -> None:
+    outcome = evaluate(_ranker(), ["S:murmur"], [], ["T:cardiac"])
+    assert outcome.rank == 1 and outcome.hits[0] and not any(outcome.hits[1:])
+    assert abs(sum(outcome.probabilities) - 1.0) < 1e-9  # all four targets fit in the top 10
+    assert evaluate(_ranker(), ["S:murmur"], [], ["T:atopic"]).rank == 2
+
+
+def test_unrankable_cases_and_unknown_answers_rank_at_infinity() -> None:
+    assert math.isinf(evaluate(_ranker(), ["S:nope"], [], ["T:cardiac"]).rank)
+    assert math.isinf(evaluate(_ranker(), ["S:murmur"], [], ["T:unknown"]).rank)
+
+
+def test_candidate_prefixes_and_calibration_shape_the_ranking() -> None:
+    calibration = Calibration((0.0, 1.0), (0.0, 0.5))
+    ranker = _ranker(calibration=calibration, candidate_prefixes=("T:a",))
+    candidates, _ = ranker.rank(["S:eczema"], top=5)
+    assert [c.id for c in candidates] == ["T:atopic", "T:ataxia"]
+    assert all(c.probability <= 0.5 for c in candidates)
+    assert [c.rank for c in candidates] == [1, 2]
