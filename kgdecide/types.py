@@ -248,7 +248,8 @@ class ScoredPath:
 
     path: Path  #: finding ... candidate
     finding: str  #: the finding the path starts from
-    share: float  #: score lost if this path's last edge were deleted, over the candidate's score
+    share: float  #: score lost if this path's last edge were deleted, over the candidate's total
+    #: absolute evidence (sum of |contributions|); paths ending in the same edge share it
 
 
 @dataclass(frozen=True, slots=True)
