@@ -80,9 +80,52 @@ class GraphBuilder:
         return row
 
     def intern_many(self, node_ids: Iterable[str]) -> list[int]:
-        intern = self.intern
+        """Rows of many ids, adding the new ones untyped in first-seen order (the bulk path).
+
+        >>> b = GraphBuilder("demo")
+        >>> b.intern("a"), b.intern_many(["b", "a", "c", "b"])
+        (0, [1, 0, 2, 1])
+        """
+        ids = node_ids if isinstance(node_ids, list) else list(node_ids)
         index = self._index
-        return [index[i] if i in index else intern(i) for i in node_ids]
+        # The new ids are added column by column, not one intern() call each: a file read in
+        # bulk (RDF) brings hundreds of thousands at once.
+        unique = dict.fromkeys(ids)
+        new = [i for i in unique if i not in index]
+        if new:
+            start = len(self._ids)
+            index.update(zip(new, range(start, start + len(new))))
+            self._ids.extend(new)
+            self._types.extend([None] * len(new))
+            self._labels.extend([""] * len(new))
+            self._synonyms.extend([None] * len(new))
+            self._properties.extend([None] * len(new))
+            if len(new) == len(ids):  # all distinct and new: their rows are consecutive
+                return list(range(start, start + len(new)))
+        return [index[i] for i in ids]
+
+    def add_synonyms(self, rows: Sequence[int], synonyms: Sequence[str]) -> None:
+        """Bulk :meth:`add_synonym`: ``synonyms[i]`` for ``rows[i]``, in order."""
+        _check_lengths(rows, synonyms)
+        column = self._synonyms
+        for row, synonym in zip(rows, synonyms):
+            known = column[row]
+            if known is None:
+                known = column[row] = []
+            if synonym and synonym not in known:
+                known.append(synonym)
+
+    def merge_property(self, key: str, rows: Sequence[int], values: Sequence[PropertyValue]) -> None:
+        """Bulk form of ``merge_properties(row, {key: value})`` for one key over many rows."""
+        if len(rows) != len(values):
+            raise ValueError(f"{len(rows)} rows but {len(values)} values")
+        column = self._properties
+        for row, value in zip(rows, values):
+            current = column[row]
+            if current is None:
+                column[row] = {key: tuple(value) if isinstance(value, list) else value}
+            else:
+                _merge_into(current, {key: value})
 
     def add_node(
         self,
@@ -116,6 +159,38 @@ class GraphBuilder:
             known = self._synonyms[row] = []
         if synonym and synonym not in known:
             known.append(synonym)
+
+    def set_types(self, rows: Sequence[int], types: Sequence[str]) -> None:
+        """Bulk form of ``add_node(id, node_type)`` for rows already interned: each type
+        replaces the row's type; an empty one changes nothing, as in :meth:`add_node`.
+
+        >>> b = GraphBuilder("demo")
+        >>> b.set_types(b.intern_many(["HP:1", "HP:2"]), ["PhenotypicFeature", ""])
+        >>> [n.type for n in b.build().iter_nodes()]
+        ['PhenotypicFeature', 'Entity']
+        """
+        _check_lengths(rows, types)
+        column = self._types
+        for row, node_type in zip(rows, types):
+            if node_type:
+                column[row] = node_type
+
+    def set_labels(self, rows: Sequence[int], labels: Sequence[str]) -> None:
+        """Bulk form of ``add_node(id, label=...)`` for rows already interned: each label
+        replaces the row's label; an empty one changes nothing, as in :meth:`add_node`."""
+        _check_lengths(rows, labels)
+        column = self._labels
+        for row, label in zip(rows, labels):
+            if label:
+                column[row] = label
+
+    def merge_properties(self, row: int, properties: Mapping[str, PropertyValue]) -> None:
+        """``add_node(id, properties=...)`` for a row already interned: new keys are set, tuple
+        values are unioned with the ones there, other values already set are kept."""
+        current = self._properties[row]
+        if current is None:
+            current = self._properties[row] = {}
+        _merge_into(current, properties)
 
     def set_property(self, row: int, key: str, value: PropertyValue) -> None:
         current = self._properties[row]
@@ -181,6 +256,11 @@ class GraphBuilder:
         )
 
 
+def _check_lengths(rows: Sequence[int], values: Sequence[str]) -> None:
+    if len(rows) != len(values):
+        raise ValueError(f"{len(rows)} rows but {len(values)} values")
+
+
 def _freeze_relation(buffer: _RelationBuffer, n: int) -> RelationArrays:
     keyed = list(buffer.with_properties.items())
     keyed_s = np.fromiter((k[0][0] for k in keyed), dtype=np.int64, count=len(keyed))
@@ -196,15 +276,16 @@ def _freeze_relation(buffer: _RelationBuffer, n: int) -> RelationArrays:
     np.cumsum(np.bincount(subjects, minlength=n), out=indptr[1:])
     in_indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(objects, minlength=n), out=in_indptr[1:])
-    properties: list[dict[str, PropertyValue] | None] = [
-        keyed[i][1] if i < len(keyed) else None for i in first.tolist()
-    ]
+    columns: dict[str, Column] = {}
+    if keyed:  # edges read in bulk have no properties: skip a Python list of every edge
+        n_keyed = len(keyed)
+        columns = _columns([keyed[i][1] if i < n_keyed else None for i in first.tolist()])
     return RelationArrays(
         indptr=indptr,
         objects=objects.astype(np.int32),
         in_indptr=in_indptr,
         in_edges=np.argsort(objects, kind="stable").astype(np.int64),
-        columns=_columns(properties) if keyed else {},
+        columns=columns,
     )
 
 

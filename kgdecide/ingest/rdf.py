@@ -23,20 +23,25 @@ Mapping, triple by triple (predicates and classes are compared as CURIEs, see
   gives the same ids; the k-th RDF file read into the same builder (k >= 2) gets
   ``_:b<k>.<n>``, so blank nodes of different files never merge.
 
-Parsing is pyoxigraph's, for all four formats (rdflib is not needed: pyoxigraph 0.5 reads JSON-LD
-too, though only with inline contexts, since nothing is fetched at run time).
+Parsing is Oxigraph's, for all four formats (rdflib is not needed: pyoxigraph 0.5 reads JSON-LD
+too, though only with inline contexts, since nothing is fetched at run time), in its default
+strict mode (IRIs and language tags are checked).
 
-N-Triples takes a fast path: the file is read in line-aligned blocks, numpy finds the three terms
-of every line in one pass, and lines of the plain form ``<s> <p> <o> .`` or ``<s> <p> "text" .``
-(optionally ``@lang`` or ``^^<datatype>``, no escapes) are split without creating a Python object
-per term. Every other line (blank nodes, escapes, comments, odd spacing, errors) goes through
-pyoxigraph. The fast path checks what N-Triples allows in each term but, like pyoxigraph's lenient
-mode, not the finer IRI syntax of RFC 3987 or the shape of language tags.
+N-Triples goes through the native extension ``kgdecide_native`` (the ``native/`` folder of the
+repository: Oxigraph's parser crate ``oxttl``, the version pyoxigraph is built from) when it is
+installed: it parses on ``THREADS`` threads without the GIL and hands over interned columns,
+one Python string per *unique* term and integer arrays for the triples. Without it, or with the
+environment variable ``KGDECIDE_NATIVE=0``, pyoxigraph parses and every triple becomes Python
+objects (three terms and a triple) that are then interned one by one, which makes the fallback
+two to three times slower (docs/BENCHMARKS.md); ``KGDECIDE_NATIVE=1`` makes a missing extension
+an error instead. Both paths cut the file into the same blocks, read the same triples and name
+the same bad lines. The mapping above runs on those columns with numpy.
 
 Bad input: a malformed line raises :class:`~kgdecide.errors.IngestError` with its line (and
 column) and nothing is added. With ``skip_bad``:
 
-* N-Triples skips exactly the bad lines and counts them;
+* N-Triples skips exactly the bad lines and counts them (a block of lines that fails to parse is
+  parsed again line by line);
 * Turtle resumes after the statement that failed (at the next line ending in ``.``), keeping the
   prefixes declared so far; each failure counts as one skipped record, and triples of the broken
   statement read before the error are kept;
@@ -47,19 +52,19 @@ column) and nothing is added. With ``skip_bad``:
 from __future__ import annotations
 
 import io
-import re
+import os
 import weakref
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import pyoxigraph as ox
 
 from kgdecide.curie import compress, node_id, relation_name, schema_name, type_name
-from kgdecide.errors import IngestError
+from kgdecide.errors import ConfigError, IngestError
 from kgdecide.graph.builder import GraphBuilder
 from kgdecide.ingest import IngestOptions, IngestReport
 from kgdecide.types import PropertyValue
@@ -69,38 +74,34 @@ _RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
 _OBO_IN_OWL = "http://www.geneontology.org/formats/oboInOwl#"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_TYPE = f"<{_RDF}type>"
-_LABELS = {f"<{_RDFS}label>", f"<{_SKOS}prefLabel>"}
-_SYNONYMS = {f"<{_SKOS}altLabel>"} | {
-    f"<{_OBO_IN_OWL}has{kind}Synonym>" for kind in ("Exact", "Related", "Broad", "Narrow")
+_TYPE = f"{_RDF}type"
+_LABELS = {f"{_RDFS}label", f"{_SKOS}prefLabel"}
+_SYNONYMS = {f"{_SKOS}altLabel"} | {
+    f"{_OBO_IN_OWL}has{kind}Synonym" for kind in ("Exact", "Related", "Broad", "Narrow")
 }
 _NUMBERS = {
-    f"^^<{_XSD}{name}>"
+    f"{_XSD}{name}"
     for name in (
         "double float decimal integer int long short byte nonNegativeInteger positiveInteger "
         "negativeInteger nonPositiveInteger unsignedLong unsignedInt unsignedShort unsignedByte"
     ).split()
 }
 #: Classes from these vocabularies give way to a domain class as the node type.
-_GENERIC_CLASSES = ("<http://www.w3.org/2002/07/owl#", f"<{_RDFS}", f"<{_RDF}")
+_GENERIC_CLASSES = ("http://www.w3.org/2002/07/owl#", _RDFS, _RDF)
 
-#: Bytes read per N-Triples block (the block ends at the next line end).
-BLOCK_BYTES = 8 << 20
+#: Bytes of N-Triples parsed at a time (the block ends at the next line end); progress advances
+#: per block.
+BLOCK_BYTES = 4 << 20
+#: Parser threads of the native N-Triples path.
+THREADS = 2
+#: ``0``: never use the native N-Triples parser; ``1``: require it; unset: use it if installed.
+NATIVE_ENV = "KGDECIDE_NATIVE"
 
 _LABEL, _SYNONYM, _TYPE_KIND, _OTHER = 0, 1, 2, 3
 
-# Byte classes the fast path counts per line segment (0: nothing to count).
-_SPACE, _LT, _GT, _QUOTE, _BACKSLASH, _COLON, _CONTROL, _TAB, _FORBIDDEN, _CARET = range(1, 11)
-_CLASSES = 11
-_CLASS = np.zeros(256, dtype=np.uint8)
-_CLASS[list(range(0x20))] = _CONTROL
-_CLASS[[ord("\t"), ord("\n")]] = [_TAB, 0]
-for _byte, _code in ((" ", _SPACE), ("<", _LT), (">", _GT), ('"', _QUOTE), ("\\", _BACKSLASH),
-                     (":", _COLON), ("^", _CARET), ("{", _FORBIDDEN), ("}", _FORBIDDEN),
-                     ("|", _FORBIDDEN), ("`", _FORBIDDEN)):
-    _CLASS[ord(_byte)] = _code
-_LETTER = np.zeros(256, dtype=bool)
-_LETTER[[*range(ord("a"), ord("z") + 1), *range(ord("A"), ord("Z") + 1)]] = True
+#: Why a line with an RDF 1.2 triple term is skipped (the property graph has no place for it);
+#: the native parser gives the same reason.
+TRIPLE_TERMS = "RDF 1.2 triple terms (<<( ... )>>) are not supported"
 
 # How many RDF files each builder has read, for blank-node ids that differ between files.
 _FILES_READ: weakref.WeakKeyDictionary[GraphBuilder, int] = weakref.WeakKeyDictionary()
@@ -109,264 +110,177 @@ _FILES_READ: weakref.WeakKeyDictionary[GraphBuilder, int] = weakref.WeakKeyDicti
 # --- triples as columns ------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Block:
-    """Triples of one stretch of a file, terms interned locally. Terms are N-Triples tokens:
-    ``<iri>`` or ``_:label``; literals are (value, suffix) with suffix ``""``, ``@lang`` or
-    ``^^<datatype>``. Lines count from 0 within the block."""
+def _ints(values: Sequence[int] | bytes | None = None) -> np.ndarray:
+    if isinstance(values, bytes):  # little-endian uint32 from the native parser
+        return np.frombuffer(values, dtype="<u4").astype(np.int64)
+    return np.array(values if values is not None else [], dtype=np.int64)
 
-    lines: int = 0
+
+@dataclass(slots=True)
+class _Triples:
+    """The triples of one file with their terms interned, in file order.
+
+    Terms are IRIs, or ``_:label`` for blank nodes (``blank`` tells which: a relative IRI such as
+    ``_:x`` cannot occur, but the flag saves the guess). Literals carry a datatype IRI and a
+    language tag (``""`` for none) by index into ``datatypes`` and ``langs``. ``bad`` holds
+    (line, reason) of malformed lines, lines counted from 1.
+    """
+
     terms: list[str] = field(default_factory=list)
+    blank: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     predicates: list[str] = field(default_factory=list)
-    edge_line: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    edge_s: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    edge_p: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    edge_o: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    lit_line: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    lit_s: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    lit_p: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    edge_s: np.ndarray = field(default_factory=_ints)
+    edge_p: np.ndarray = field(default_factory=_ints)
+    edge_o: np.ndarray = field(default_factory=_ints)
+    lit_s: np.ndarray = field(default_factory=_ints)
+    lit_p: np.ndarray = field(default_factory=_ints)
     lit_value: list[str] = field(default_factory=list)
-    lit_suffix: list[str] = field(default_factory=list)
-    bad: list[tuple[int, str]] = field(default_factory=list)  #: (line, reason)
+    lit_datatype: np.ndarray = field(default_factory=_ints)
+    datatypes: list[str] = field(default_factory=list)
+    lit_lang: np.ndarray = field(default_factory=_ints)
+    langs: list[str] = field(default_factory=lambda: [""])
+    bad: list[tuple[int, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_native(cls, out: dict[str, Any]) -> _Triples:
+        """From what ``kgdecide_native.parse_ntriples`` returns."""
+        return cls(
+            out["terms"], np.frombuffer(out["term_blank"], dtype=np.uint8).astype(bool),
+            out["predicates"], _ints(out["edge_s"]), _ints(out["edge_p"]), _ints(out["edge_o"]),
+            _ints(out["lit_s"]), _ints(out["lit_p"]), out["lit_value"],
+            _ints(out["lit_datatype"]), out["datatypes"], _ints(out["lit_lang"]), out["langs"],
+            [(line, f"column {column}: {message}") for line, column, message in out["bad"]],
+        )
 
 
 class _Collector:
-    """Builds a :class:`_Block` one triple at a time (the slow path)."""
+    """Builds :class:`_Triples` from pyoxigraph's triples, one Python object at a time (the
+    path of Turtle, RDF/XML, JSON-LD and of N-Triples without the native parser)."""
 
     def __init__(self) -> None:
         self.terms: dict[str, int] = {}
+        self.blank: list[bool] = []
         self.predicates: dict[str, int] = {}
-        self.edges: tuple[list[int], ...] = ([], [], [], [])
-        self.lits: tuple[list[int], ...] = ([], [], [])
+        self.datatypes: dict[str, int] = {}
+        self.langs: dict[str, int] = {"": 0}
+        self.edges: tuple[list[int], list[int], list[int]] = ([], [], [])
+        self.lits: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
         self.values: list[str] = []
-        self.suffixes: list[str] = []
         self.bad: list[tuple[int, str]] = []
 
-    def add(self, line: int, triple: ox.Triple | ox.Quad) -> None:
-        terms, predicates = self.terms, self.predicates
-        s = terms.setdefault(_token(triple.subject), len(terms))
-        p = predicates.setdefault(f"<{triple.predicate.value}>", len(predicates))
+    def add(self, triple: ox.Triple | ox.Quad) -> None:
         o = triple.object
+        if isinstance(o, ox.Triple):  # checked first: a refused triple interns no term
+            raise ValueError(f"{TRIPLE_TERMS} ({o})")
+        s = self._term(triple.subject)
+        p = self.predicates.setdefault(triple.predicate.value, len(self.predicates))
         if isinstance(o, ox.Literal):
-            for column, value in zip(self.lits, (line, s, p)):
+            language = o.language or ""
+            datatype = self.datatypes.setdefault(o.datatype.value, len(self.datatypes))
+            lang = self.langs.setdefault(language, len(self.langs))
+            for column, value in zip(self.lits, (s, p, datatype, lang)):
                 column.append(value)
             self.values.append(o.value)
-            if o.language:
-                self.suffixes.append("@" + o.language)
-            else:
-                datatype = o.datatype.value
-                self.suffixes.append("" if datatype == _XSD + "string" else f"^^<{datatype}>")
         else:
-            o_id = terms.setdefault(_token(o), len(terms))
-            for column, value in zip(self.edges, (line, s, p, o_id)):
+            for column, value in zip(self.edges, (s, p, self._term(o))):
                 column.append(value)
 
-    def block(self, lines: int) -> _Block:
-        def ints(values: list[int]) -> np.ndarray:
-            return np.array(values, dtype=np.int64)
+    def _term(self, term: object) -> int:
+        if isinstance(term, ox.NamedNode):
+            key, blank = term.value, False
+        elif isinstance(term, ox.BlankNode):
+            key, blank = f"_:{term.value}", True
+        else:
+            raise ValueError(f"{TRIPLE_TERMS} ({term})")
+        index = self.terms.setdefault(key, len(self.terms))
+        if index == len(self.blank):
+            self.blank.append(blank)
+        return index
 
-        return _Block(
-            lines, list(self.terms), list(self.predicates),
-            *(ints(c) for c in self.edges), *(ints(c) for c in self.lits),
-            self.values, self.suffixes, self.bad,
+    def triples(self) -> _Triples:
+        return _Triples(
+            list(self.terms), np.array(self.blank, dtype=bool), list(self.predicates),
+            *(_ints(c) for c in self.edges), _ints(self.lits[0]), _ints(self.lits[1]),
+            self.values, _ints(self.lits[2]), list(self.datatypes), _ints(self.lits[3]),
+            list(self.langs), self.bad,
         )
 
 
-def _token(term: object) -> str:
-    if isinstance(term, ox.NamedNode):
-        return f"<{term.value}>"
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    raise ValueError(f"RDF-star quoted triples are not supported ({term})")
+# --- N-Triples -----------------------------------------------------------------------------------
 
 
-# --- N-Triples: the fast path ------------------------------------------------------------------
-
-
-def _parse_nt_block(data: bytes) -> _Block:
-    """Parse a block of whole N-Triples lines.
-
-    Each line is cut at its first two spaces and, for a literal, after its last quote, into four
-    segments: subject, `` <predicate>``, `` object`` and the rest (`` .``, or ``@lang .`` /
-    ``^^<datatype> .`` after a literal). One pass counts the bytes of each class in every segment;
-    a line is fast when those counts and a few fixed bytes are exactly what the plain form has.
-    """
-    if not data:
-        return _Block()
-    if not data.endswith(b"\n"):
-        data += b"\n"
-    n = len(data)
-    a = np.frombuffer(data + b"\0\0\0\0", dtype=np.uint8)  # padding: look-ahead never overruns
-    newlines = np.flatnonzero(a[:n] == 10)
-    starts = np.concatenate(([0], newlines[:-1] + 1))
-    crlf = (a[newlines - 1] == 13) & (newlines > starts)
-    ends = newlines - crlf  # the line without its final \r
-    classes = _CLASS[a[:n]]
-    classes[ends[crlf]] = 0
-    where = np.flatnonzero(classes)
-    kind = classes[where]
-    spaces = where[kind == _SPACE]
-    quotes = where[kind == _QUOTE]
-    k = np.searchsorted(spaces, starts)
-    padded = np.concatenate((spaces, [n, n]))
-    sp1 = np.clip(padded[k], starts, ends)
-    sp2 = np.clip(padded[k + 1], sp1, ends)
-    q = np.concatenate(([0], quotes))[np.searchsorted(quotes, ends)]  # last quote before the end
-    is_literal = (a[sp2 + 1] == 34) & (q > sp2 + 1)
-    x = np.clip(np.where(is_literal, q + 1, ends - 2), sp2, ends)
-    bounds = np.stack((starts, sp1, sp2, x), axis=1).ravel()
-    segment = np.searchsorted(bounds, where, side="right") - 1
-    counts = np.bincount(segment * _CLASSES + kind, minlength=len(bounds) * _CLASSES)
-    c = counts.reshape(len(starts), 4, _CLASSES)
-
-    def iri(seg: int, lead: int, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """Segment ``seg`` is ``lead`` spaces and one IRI with a scheme, ``lo``..``hi``."""
-        seg_counts = c[:, seg]
-        others = seg_counts.sum(axis=1) - seg_counts[:, _SPACE] - seg_counts[:, _COLON]
-        return (
-            (a[lo + lead] == 60) & (a[hi - 1] == 62) & _LETTER[a[lo + lead + 1]]
-            & (seg_counts[:, _SPACE] == lead) & (seg_counts[:, _COLON] > 0)
-            & (seg_counts[:, _LT] == 1) & (seg_counts[:, _GT] == 1) & (others == 2)
-        )
-
-    tail = c[:, 3]
-    tail_total = tail.sum(axis=1)
-    dot = (a[ends - 1] == 46) & (a[ends - 2] == 32) & (ends - starts >= 11)
-    subject_predicate = iri(0, 0, starts, sp1) & iri(1, 1, sp1, sp2) & dot
-    edge = subject_predicate & ~is_literal & iri(2, 1, sp2, x) & (tail_total == 1)
-    value = c[:, 2]
-    plain = x == ends - 2
-    lang = (a[x] == 64) & _LETTER[a[x + 1]] & (tail_total == 1)
-    typed = (
-        (a[x] == 94) & (a[x + 1] == 94) & (a[x + 2] == 60) & (a[ends - 3] == 62)
-        & _LETTER[a[x + 3]] & (tail[:, _CARET] == 2) & (tail[:, _LT] == 1)
-        & (tail[:, _GT] == 1) & (tail_total - tail[:, _COLON] == 5) & (tail[:, _COLON] > 0)
-    )
-    literal = (
-        subject_predicate & is_literal & (value[:, _QUOTE] == 2) & (value[:, _BACKSLASH] == 0)
-        & (value[:, _CONTROL] == 0) & (tail[:, _SPACE] == 1) & ((plain & (tail_total == 1)) | lang | typed)
-    )
-    fast = edge | literal
-    if not _is_utf8(data):  # send lines that are not UTF-8 to pyoxigraph, which names them
-        for i in np.flatnonzero(fast).tolist():
-            if not _is_utf8(data[starts[i] : newlines[i]]):
-                edge[i] = literal[i] = False
-    block = _Block(lines=len(starts))
-    collector = _Collector()
-    edge_rows, lit_rows = np.flatnonzero(edge), np.flatnonzero(literal)
-    terms: dict[str, int] = {}
-    predicates: dict[str, int] = {}
-    lengths = newlines - starts + 1
-    if len(edge_rows):
-        mask = np.repeat(edge, lengths)  # whole lines: "<s> <p> <o> .\n" splits in four
-        tokens = a[:n][mask].tobytes().decode("utf-8").split()
-        block.edge_line = edge_rows.astype(np.int64)
-        block.edge_s = _intern(terms, tokens[0::4])
-        block.edge_p = _intern(predicates, tokens[1::4])
-        block.edge_o = _intern(terms, tokens[2::4])
-    if len(lit_rows):
-        b = a.copy()
-        # Separate subject, predicate, value and suffix by NUL (a fast line has none).
-        for positions in (sp1, sp2, q, ends - 2):
-            b[positions[lit_rows]] = 0
-        mask = np.repeat(literal, lengths)
-        for drop in (sp2 + 1, ends - 1, ends, newlines):  # opening quote, dot, \r, \n
-            mask[drop[lit_rows]] = False
-        tokens = b[:n][mask].tobytes().decode("utf-8").split("\0")[:-1]
-        block.lit_line = lit_rows.astype(np.int64)
-        block.lit_s = _intern(terms, tokens[0::4])
-        block.lit_p = _intern(predicates, tokens[1::4])
-        block.lit_value = tokens[2::4]
-        block.lit_suffix = tokens[3::4]
-    slow = np.flatnonzero(~(edge | literal)).tolist()
-    collector.terms, collector.predicates = terms, predicates
-    line_ends = newlines.tolist()
-    starts_list = starts.tolist()
-    _parse_slow_lines(collector, [(i, data[starts_list[i] : line_ends[i]]) for i in slow])
-    block.terms, block.predicates = list(terms), list(predicates)
-    slow_block = collector.block(block.lines)
-    _append(block, slow_block)
-    block.bad = slow_block.bad
-    return block
-
-
-def _intern(index: dict[str, int], tokens: list[str]) -> np.ndarray:
-    for token in dict.fromkeys(tokens):
-        if token not in index:
-            index[token] = len(index)
-    return np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-
-
-def _is_utf8(data: bytes) -> bool:
+def _native_parser() -> Callable[..., dict[str, Any]] | None:
+    """``kgdecide_native.parse_ntriples``, or None when absent or switched off."""
+    wanted = os.environ.get(NATIVE_ENV, "").strip()
+    if wanted == "0":
+        return None
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+        import kgdecide_native
+    except ImportError as e:
+        if wanted == "1":
+            raise ConfigError(
+                f"{NATIVE_ENV}=1 but the native N-Triples parser is not installed ({e}); install "
+                "it with `pip install ./native` (needs cargo) or unset the variable"
+            ) from e
+        return None
+    parse: Callable[..., dict[str, Any]] = kgdecide_native.parse_ntriples
+    return parse
 
 
-_BLANK_OR_COMMENT = re.compile(rb"\s*(#.*)?\s*")
+def _parse_nt_native(
+    parse: Callable[..., dict[str, Any]], path: Path, options: IngestOptions
+) -> _Triples:
+    out = parse(str(path), skip_bad=options.skip_bad, progress=options.advance,
+                block_bytes=BLOCK_BYTES, threads=THREADS)
+    return _Triples.from_native(out)
 
 
-def _parse_slow_lines(collector: _Collector, lines: list[tuple[int, bytes]]) -> None:
-    """Lines the fast path left: parsed by pyoxigraph together, then one by one where a line
-    does not give exactly one triple."""
-    lines = [(i, text) for i, text in lines if not _BLANK_OR_COMMENT.fullmatch(text)]
-    while lines:
-        pending: list[ox.Quad] = []  # kept only once it is clear which line gave which triple
+def _parse_nt_python(path: Path, options: IngestOptions) -> _Triples:
+    """The same blocks and the same line-by-line retry as the native path, with pyoxigraph."""
+    collector = _Collector()
+    offset = 0  # lines before the block
+    for data in _nt_blocks(path, BLOCK_BYTES):
+        triples = _parse_nt_text(data)
+        if triples is not None:
+            for triple in triples:
+                collector.add(triple)
+        else:
+            _parse_lines(collector, data, offset)
+        offset += data.count(b"\n") + (not data.endswith(b"\n"))
+        options.advance(len(data))
+        if collector.bad and not options.skip_bad:
+            break  # the first bad line stops the ingest: no need to read on
+    return collector.triples()
+
+
+def _parse_nt_text(data: bytes) -> list[ox.Triple] | None:
+    """The triples of whole lines, or None if any line is bad or holds a triple term."""
+    try:
+        triples = list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+    except SyntaxError:
+        return None
+    if any(isinstance(t.object, ox.Triple) for t in triples):
+        return None
+    return triples
+
+
+def _parse_lines(collector: _Collector, data: bytes, offset: int) -> None:
+    # Split at \n only, as the native parser does (str.splitlines would split at \r too).
+    for i, line in enumerate(data.split(b"\n"), start=offset + 1):
         try:
-            for triple in ox.parse(b"\n".join(t for _, t in lines), format=ox.RdfFormat.N_TRIPLES):
-                if len(pending) >= len(lines):
-                    raise _Misaligned
-                pending.append(triple)
-            if len(pending) == len(lines):
-                for (i, _), triple in zip(lines, pending):
-                    collector.add(i, triple)
-                return
-        except SyntaxError as e:
-            where = (e.lineno or len(pending) + 1) - 1
-            if where == len(pending):
-                for (i, _), triple in zip(lines, pending):
-                    collector.add(i, triple)
-                collector.bad.append((lines[where][0], _reason(e)))
-                lines = lines[where + 1 :]
-                continue
-        except _Misaligned:
-            pass
-        _parse_one_by_one(collector, lines)  # some line gave no or several triples
-        return
-
-
-def _parse_one_by_one(collector: _Collector, lines: list[tuple[int, bytes]]) -> None:
-    for i, text in lines:
-        try:
-            triples = list(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+            triples = list(ox.parse(line, format=ox.RdfFormat.N_TRIPLES))
         except SyntaxError as e:
             collector.bad.append((i, _reason(e)))
             continue
+        if any(isinstance(t.object, ox.Triple) for t in triples):
+            collector.bad.append((i, f"column 1: {TRIPLE_TERMS}"))
+            continue
         for triple in triples:
-            collector.add(i, triple)
-
-
-class _Misaligned(Exception):
-    pass
-
-
-def _reason(error: SyntaxError) -> str:
-    message = str(error.args[0]) if error.args else str(error)
-    reason = message.split(": ", 1)[1] if message.startswith("Parser error") else message
-    return f"column {error.offset}: {reason}" if error.offset else reason
-
-
-def _append(block: _Block, more: _Block) -> None:
-    """Add ``more`` (whose term ids already index ``block``'s tables) to ``block``."""
-    for name in ("edge_line", "edge_s", "edge_p", "edge_o", "lit_line", "lit_s", "lit_p"):
-        setattr(block, name, np.concatenate((getattr(block, name), getattr(more, name))))
-    block.lit_value = block.lit_value + more.lit_value
-    block.lit_suffix = block.lit_suffix + more.lit_suffix
+            collector.add(triple)
 
 
 def _nt_blocks(path: Path, block_bytes: int) -> Iterator[bytes]:
+    """The file in blocks of whole lines (a block ends after its last ``\\n``)."""
     with open(path, "rb") as f:
         rest = b""
         while True:
@@ -384,111 +298,73 @@ def _nt_blocks(path: Path, block_bytes: int) -> Iterator[bytes]:
             yield data[:cut]
 
 
-# --- the file-level table and the mapping into the builder --------------------------------------
+def _reason(error: SyntaxError) -> str:
+    message = str(error.args[0]) if error.args else str(error)
+    reason = message.split(": ", 1)[1] if message.startswith("Parser error") else message
+    return f"column {error.offset}: {reason}" if error.offset else reason
 
 
-class _FileTriples:
-    """All triples of one file, terms interned file-wide, lines numbered from 1."""
-
-    def __init__(self) -> None:
-        self.term_index: dict[str, int] = {}
-        self.pred_index: dict[str, int] = {}
-        self.parts: list[_Block] = []
-        self.lines = 0
-        self.bad: list[tuple[int, str]] = []
-
-    def add(self, block: _Block) -> None:
-        terms = _remap(self.term_index, block.terms)
-        preds = _remap(self.pred_index, block.predicates)
-        offset = self.lines + 1
-        self.parts.append(
-            _Block(
-                block.lines, [], [],
-                block.edge_line + offset, terms[block.edge_s], preds[block.edge_p],
-                terms[block.edge_o], block.lit_line + offset, terms[block.lit_s],
-                preds[block.lit_p], block.lit_value, block.lit_suffix,
-            )
-        )
-        self.bad.extend((line + offset, reason) for line, reason in block.bad)
-        self.lines += block.lines
-
-    def merged(self) -> _Block:
-        out = _Block(self.lines, list(self.term_index), list(self.pred_index))
-        for part in self.parts:
-            _append(out, part)
-        return out
+# --- the mapping into the builder ---------------------------------------------------------------
 
 
-def _remap(index: dict[str, int], local: list[str]) -> np.ndarray:
-    return np.fromiter(
-        (index.setdefault(t, len(index)) for t in local), dtype=np.int64, count=len(local)
-    )
-
-
-def _check_bad(triples: _FileTriples, path: Path, options: IngestOptions, report: IngestReport) -> None:
+def _check_bad(triples: _Triples, path: Path, options: IngestOptions, report: IngestReport) -> None:
     for line, reason in sorted(triples.bad):
         if not options.skip_bad:
             raise IngestError(path, line, reason)
         report.skip(line, reason)
 
 
-def _apply(builder: GraphBuilder, block: _Block, path: Path, report: IngestReport) -> None:
+def _apply(builder: GraphBuilder, t: _Triples, report: IngestReport) -> None:
     """Map the file's triples onto nodes, labels, types, properties and edges."""
-    terms, preds = block.terms, block.predicates
     kinds = np.array(
         [_LABEL if p in _LABELS else _SYNONYM if p in _SYNONYMS else _TYPE_KIND if p == _TYPE
-         else _OTHER for p in preds] or [0],
+         else _OTHER for p in t.predicates] or [0],
         dtype=np.int8,
     )
-    names = [_predicate_curie(p) for p in preds]
-    is_blank = np.fromiter((t.startswith("_") for t in terms), dtype=bool, count=len(terms))
+    names = [compress(p) for p in t.predicates]
     # rdf:type with an IRI object sets a type; with a blank node (an OWL class expression) it
     # stays an edge.
-    typing = (kinds[block.edge_p] == _TYPE_KIND) & ~is_blank[block.edge_o]
-    node = np.zeros(len(terms), dtype=bool)
-    node[block.edge_s] = True
-    node[block.lit_s] = True
-    node[block.edge_o[~typing]] = True
-    ids = _node_ids(builder, terms, node, is_blank)
-    node_gids = np.flatnonzero(node)
-    row = np.full(len(terms), -1, dtype=np.int64)
-    row[node_gids] = builder.intern_many([ids[g] for g in node_gids.tolist()])
-    _add_edges(builder, block, ~typing, row, names)
-    _add_types(builder, block, typing, ids)
-    _add_literals(builder, block, kinds, names, ids)
-    report.records += len(block.edge_s) + len(block.lit_s)
+    typing = (kinds[t.edge_p] == _TYPE_KIND) & ~t.blank[t.edge_o]
+    node = np.zeros(len(t.terms), dtype=bool)
+    node[t.edge_s] = True
+    node[t.lit_s] = True
+    node[t.edge_o[~typing]] = True
+    row = np.full(len(t.terms), -1, dtype=np.int64)
+    node_terms = np.flatnonzero(node)
+    row[node_terms] = builder.intern_many(_node_ids(builder, t, node_terms))
+    _add_edges(builder, t, ~typing, row, names)
+    _add_types(builder, t, typing, row)
+    _add_literals(builder, t, kinds, names, row)
+    report.records += len(t.edge_s) + len(t.lit_s)
 
 
-def _predicate_curie(token: str) -> str:
-    return compress(token[1:-1])
-
-
-def _node_ids(
-    builder: GraphBuilder, terms: list[str], node: np.ndarray, is_blank: np.ndarray
-) -> dict[int, str]:
+def _node_ids(builder: GraphBuilder, t: _Triples, node_terms: np.ndarray) -> list[str]:
+    """Ids of the node terms: CURIEs for IRIs; ``_:b<n>`` (``_:b<k>.<n>`` for the k-th file) for
+    blank nodes, numbered in the order the file shows them."""
     files = _FILES_READ.get(builder, 0) + 1
     _FILES_READ[builder] = files
-    ids: dict[int, str] = {}
-    blank = 0
-    for g in np.flatnonzero(node | is_blank).tolist():
-        token = terms[g]
-        if token.startswith("_"):
-            ids[g] = f"_:b{blank}" if files == 1 else f"_:b{files}.{blank}"
-            blank += 1
-        else:
-            ids[g] = node_id(token[1:-1])
+    terms = t.terms
+    ids = list(map(node_id, [terms[g] for g in node_terms.tolist()]))  # blank ones replaced below
+    blank_nodes = np.flatnonzero(t.blank[node_terms])
+    if len(blank_nodes):
+        number = (np.cumsum(t.blank) - 1)[node_terms[blank_nodes]]
+        stem = "_:b" if files == 1 else f"_:b{files}."
+        for i, n in zip(blank_nodes.tolist(), number.tolist()):
+            ids[i] = f"{stem}{n}"
     return ids
 
 
 def _add_edges(
-    builder: GraphBuilder, block: _Block, keep: np.ndarray, row: np.ndarray, names: list[str]
+    builder: GraphBuilder, t: _Triples, keep: np.ndarray, row: np.ndarray, names: list[str]
 ) -> None:
-    p = block.edge_p[keep]
-    s, o = row[block.edge_s[keep]], row[block.edge_o[keep]]
+    p = t.edge_p[keep]
+    s, o = row[t.edge_s[keep]], row[t.edge_o[keep]]
     order = np.argsort(p, kind="stable")
     p, s, o = p[order], s[order], o[order]
     bounds = np.flatnonzero(np.diff(p)) + 1
-    for lo, hi in zip(np.concatenate(([0], bounds)).tolist(), np.concatenate((bounds, [len(p)])).tolist()):
+    starts = [0, *bounds.tolist()]
+    ends = [*bounds.tolist(), len(p)]
+    for lo, hi in zip(starts, ends):
         if hi > lo:
             relation = relation_name(names[int(p[lo])])
             builder.add_edge_rows(relation, _int_array(s[lo:hi]), _int_array(o[lo:hi]))
@@ -500,81 +376,123 @@ def _int_array(values: np.ndarray) -> array[int]:
     return out
 
 
-def _add_types(builder: GraphBuilder, block: _Block, typing: np.ndarray, ids: dict[int, str]) -> None:
-    s, o, line = block.edge_s[typing], block.edge_o[typing], block.edge_line[typing]
+def _add_types(builder: GraphBuilder, t: _Triples, typing: np.ndarray, row: np.ndarray) -> None:
+    s, o = t.edge_s[typing], t.edge_o[typing]
     if not len(s):
         return
-    terms = block.terms
-    generic = np.fromiter(
-        (terms[g].startswith(_GENERIC_CLASSES) for g in o.tolist()), dtype=bool, count=len(o)
-    )
-    order = np.lexsort((line, generic, s))
-    s, o = s[order], o[order]
+    classes, o_index = np.unique(o, return_inverse=True)
+    class_terms = [t.terms[g] for g in classes.tolist()]
+    generic = np.array([c.startswith(_GENERIC_CLASSES) for c in class_terms], dtype=bool)[o_index]
+    class_names = [type_name(compress(c)) for c in class_terms]
+    # Per subject: domain classes before generic ones, each in file order.
+    order = np.lexsort((np.arange(len(s)), generic, s))
+    s, o_index = s[order], o_index[order]
     first = np.ones(len(s), dtype=bool)
     first[1:] = s[1:] != s[:-1]
-    class_names: dict[int, str] = {}
-
-    def name(g: int) -> str:
-        if g not in class_names:
-            class_names[g] = type_name(compress(terms[g][1:-1]))
-        return class_names[g]
-
+    builder.set_types(
+        row[s[first]].tolist(), [class_names[c] for c in o_index[first].tolist()]
+    )
     extra: dict[int, list[str]] = {}
-    for subject, cls, is_first in zip(s.tolist(), o.tolist(), first.tolist()):
-        if is_first:
-            builder.add_node(ids[subject], name(cls))
-        else:
-            extra.setdefault(subject, []).append(name(cls))
+    for subject, c in zip(s[~first].tolist(), o_index[~first].tolist()):
+        extra.setdefault(subject, []).append(class_names[c])
     for subject, more in extra.items():
-        builder.add_node(ids[subject], properties={"rdf:type": tuple(dict.fromkeys(more))})
+        builder.merge_properties(int(row[subject]), {"rdf:type": tuple(dict.fromkeys(more))})
 
 
 def _add_literals(
-    builder: GraphBuilder, block: _Block, kinds: np.ndarray, names: list[str], ids: dict[int, str]
+    builder: GraphBuilder, t: _Triples, kinds: np.ndarray, names: list[str], row: np.ndarray
 ) -> None:
-    order = np.argsort(block.lit_line, kind="stable").tolist()
-    subjects, preds = block.lit_s.tolist(), block.lit_p.tolist()
-    values, suffixes = block.lit_value, block.lit_suffix
-    labels: dict[int, str] = {}
-    properties: dict[int, dict[str, list[PropertyValue]]] = {}
+    kind = kinds[t.lit_p]
+    values = t.lit_value
+    # Labels: the first label literal of each subject, in file order.
+    labelled = np.flatnonzero(kind == _LABEL)
+    label_subjects, first = np.unique(t.lit_s[labelled], return_index=True)
+    label_at = labelled[first]  # literal index of each subject's label
+    builder.set_labels(row[label_subjects].tolist(), [values[i] for i in label_at.tolist()])
+    # Synonyms: other label literals and synonym literals, except a repeat of the label already
+    # read at that point of the file.
+    label_of = np.full(len(t.terms), -1, dtype=np.int64)
+    label_of[label_subjects] = label_at
+    is_label = np.zeros(len(values), dtype=bool)
+    is_label[label_at] = True
+    candidates = np.flatnonzero(((kind == _LABEL) | (kind == _SYNONYM)) & ~is_label)
+    at = label_of[t.lit_s[candidates]]
+    # Only a candidate after its subject's label may repeat it; compare those strings.
+    maybe_repeat = ((at >= 0) & (at < candidates)).tolist()
+    keep = [
+        not (late and values[i] == values[a])
+        for i, a, late in zip(candidates.tolist(), at.tolist(), maybe_repeat)
+    ]
+    synonyms = candidates[np.array(keep, dtype=bool)] if keep else candidates
+    builder.add_synonyms(row[t.lit_s[synonyms]].tolist(), [values[i] for i in synonyms.tolist()])
+    _add_properties(builder, t, np.flatnonzero(kind == _OTHER), names, row)
+
+
+def _add_properties(
+    builder: GraphBuilder, t: _Triples, rest: np.ndarray, names: list[str], row: np.ndarray
+) -> None:
+    """Other literals: properties by predicate, numbers as floats, repeats as tuples."""
+    if not len(rest):
+        return
+    numeric = np.array([d in _NUMBERS for d in t.datatypes] or [False], dtype=bool)
     keys = [schema_name(n) for n in names]
-    for i in order:
-        s, p, value = subjects[i], preds[i], values[i]
-        kind = kinds[p]
-        if kind == _LABEL or kind == _SYNONYM:
-            if kind == _LABEL and s not in labels:
-                labels[s] = value
-                builder.add_node(ids[s], label=value)
-            elif value != labels.get(s):
-                builder.add_synonym(builder.intern(ids[s]), value)
-            continue
-        suffix = suffixes[i]
-        literal: PropertyValue = value
-        if suffix in _NUMBERS:
-            try:
-                literal = float(value)
-            except ValueError:
-                pass
-        properties.setdefault(s, {}).setdefault(keys[p], []).append(literal)
-    for s, by_key in properties.items():
-        builder.add_node(
-            ids[s],
-            properties={k: v[0] if len(v) == 1 else tuple(str(x) for x in v) for k, v in by_key.items()},
-        )
+    # Group by key (predicates with the same key together), then by subject, in file order.
+    key_code = np.unique(np.array(keys, dtype=object), return_inverse=True)[1]
+    p = t.lit_p[rest]
+    order = np.lexsort((rest, t.lit_s[rest], key_code[p]))
+    rest, p = rest[order], p[order]
+    s = t.lit_s[rest]
+    k = key_code[p]
+    starts = np.flatnonzero(np.r_[True, (k[1:] != k[:-1]) | (s[1:] != s[:-1])])
+    run_ends = np.r_[starts[1:], len(rest)]
+    values = _literal_values(t, rest, numeric[t.lit_datatype[rest]])
+    key_starts = np.flatnonzero(np.r_[True, k[starts[1:]] != k[starts[:-1]]])
+    key_ends = np.r_[key_starts[1:], len(starts)]
+    for lo, hi in zip(key_starts.tolist(), key_ends.tolist()):
+        key = keys[int(p[starts[lo]])]
+        merged: list[PropertyValue] = [
+            values[a] if b - a == 1 else tuple(str(x) for x in values[a:b])
+            for a, b in zip(starts[lo:hi].tolist(), run_ends[lo:hi].tolist())
+        ]
+        builder.merge_property(key, row[s[starts[lo:hi]]].tolist(), merged)
+
+
+def _literal_values(t: _Triples, rest: np.ndarray, number: np.ndarray) -> list[PropertyValue]:
+    """The literals ``rest``: floats where typed as numbers and readable as such, else text."""
+    out: list[PropertyValue] = [t.lit_value[i] for i in rest.tolist()]
+    for j in np.flatnonzero(number).tolist():
+        try:
+            out[j] = float(out[j])  # type: ignore[arg-type]
+        except ValueError:
+            pass
+    return out
 
 
 # --- the readers --------------------------------------------------------------------------------
 
 
 def read_ntriples(builder: GraphBuilder, path: Path, options: IngestOptions) -> IngestReport:
-    """Read an N-Triples file (see the module docstring for the mapping and the fast path)."""
-    report = IngestReport(Path(path), "nt")
-    triples = _FileTriples()
-    for data in _nt_blocks(Path(path), BLOCK_BYTES):
-        triples.add(_parse_nt_block(data))
-        options.advance(len(data))
+    """Read an N-Triples file (see the module docstring for the mapping and the two parsers).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "one.nt"
+    ...     _ = path.write_text('<http://purl.obolibrary.org/obo/HP_1> '
+    ...                         '<http://www.w3.org/2000/01/rdf-schema#label> "Seizure" .\\n')
+    ...     builder = GraphBuilder("demo")
+    ...     report = read_ntriples(builder, path, IngestOptions())
+    >>> report.records, builder.build().node(0).label
+    (1, 'Seizure')
+    """
+    path = Path(path)
+    report = IngestReport(path, "nt")
+    parse = _native_parser()
+    if parse is not None:
+        triples = _parse_nt_native(parse, path, options)
+    else:
+        triples = _parse_nt_python(path, options)
     _check_bad(triples, path, options, report)
-    _apply(builder, triples.merged(), path, report)
+    _apply(builder, triples, report)
     return report
 
 
@@ -599,7 +517,6 @@ def _read_document(
     report = IngestReport(path, name)
     data = path.read_bytes()
     collector = _Collector()
-    count = 0
     base = path.resolve().as_uri()
     counting = _Counting(io.BytesIO(data), options)
     source: IO[bytes] | bytes = counting
@@ -608,8 +525,7 @@ def _read_document(
         parser = ox.parse(source, format=fmt, base_iri=base)
         try:
             for triple in parser:
-                collector.add(count, triple)
-                count += 1
+                collector.add(triple)
             break
         except SyntaxError as e:
             line = (e.lineno or 1) - header_lines + offset
@@ -624,11 +540,9 @@ def _read_document(
             header_lines = len(prefixes)
             source = header.encode() + rest
     options.advance(len(data) - counting.consumed)
-    triples = _FileTriples()
-    triples.add(collector.block(count))
-    triples.bad = list(collector.bad)
+    triples = collector.triples()
     _check_bad(triples, path, options, report)
-    _apply(builder, triples.merged(), path, report)
+    _apply(builder, triples, report)
     return report
 
 

@@ -5,9 +5,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from kgdecide.cli import main
+from tests.conftest import require
+
+
+@pytest.fixture(params=["native", "pyoxigraph"])
+def nt_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """N-Triples through the native parser (required: KGDECIDE_NATIVE=1) or the fallback (=0)."""
+    if request.param == "native":
+        try:
+            import kgdecide_native  # noqa: F401
+        except ImportError:
+            require(False, "kgdecide_native is not installed (pip install ./native)")
+    monkeypatch.setenv("KGDECIDE_NATIVE", "1" if request.param == "native" else "0")
+    return str(request.param)
 
 
 def _run(tmp_path: Path, *args: str) -> tuple[int, str]:
@@ -21,7 +35,7 @@ def _info(tmp_path: Path, store: str) -> dict:  # type: ignore[type-arg]
     return json.loads(out)
 
 
-def test_ingest_nt_then_info(tmp_path: Path, fixtures_dir: Path) -> None:
+def test_ingest_nt_then_info(tmp_path: Path, fixtures_dir: Path, nt_parser: str) -> None:
     code, out = _run(tmp_path, "ingest", "nt", str(fixtures_dir / "rdf" / "tiny.nt"), "--store", "x")
     assert code == 0, out
     assert "18 records read, 0 skipped" in out
@@ -30,7 +44,7 @@ def test_ingest_nt_then_info(tmp_path: Path, fixtures_dir: Path) -> None:
     assert info["edges"] == {"associated_gene": 1, "has_phenotype": 1, "is_a": 1}
 
 
-def test_failed_ingest_keeps_the_current_snapshot(tmp_path: Path, fixtures_dir: Path) -> None:
+def test_failed_ingest_keeps_the_current_snapshot(tmp_path: Path, fixtures_dir: Path, nt_parser: str) -> None:
     assert _run(tmp_path, "ingest", "nt", str(fixtures_dir / "rdf" / "tiny.nt"), "--store", "x")[0] == 0
     before = _info(tmp_path, "x")
     bad = tmp_path / "bad.nt"
