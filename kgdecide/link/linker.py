@@ -1,0 +1,431 @@
+"""The linker: free text in, :class:`~kgdecide.types.Mention` records out.
+
+Recall comes from the candidate generators (lexicon with typo correction, then dense retrieval
+for what the lexicon left uncovered, Chinese through a multilingual model); precision from
+overlap resolution, context, a confidence per mention and abstention below ``min_score``.
+Each mention then gets its assertion status (negated, family, uncertain, historical, present).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kgdecide.errors import InvalidQuery
+from kgdecide.graph.store import GraphStore
+from kgdecide.link.assertion import CHINESE, ENGLISH, AssertionRules, assertion_status
+from kgdecide.link.config import LinkerConfig
+from kgdecide.link.dense import (DenseIndex, E5Encoder, Encoder, MiniLMEncoder,
+                                 embedding_cache_path)
+from kgdecide.link.fuzzy import TypoCorrector
+from kgdecide.link.lexicon import Entry, Hit, Lexicon
+from kgdecide.link.text import Token, blank_markup, english_words, has_han, phrase_key, tokenize
+from kgdecide.types import AssertionStatus, Direction, Finding, FindingStatus, Mention, Node
+
+logger = logging.getLogger(__name__)
+
+#: Breaks a run of words for dense search (punctuation between two words).
+_BREAK = re.compile(r"[,.;:!?()\[\]{}\"/|•·\n]")
+#: A run of Chinese text (Han characters, with digits and Latin letters inside it).
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff0-9A-Za-z]*")
+#: Connectives that separate two Chinese findings inside one clause.
+_HAN_SPLIT = re.compile(r"伴有|伴|和|及|并且|并|或者|或|与|、|以及")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    """What the linker found in one text."""
+
+    mentions: tuple[Mention, ...]  #: linked spans, in text order
+    abstained: tuple[Mention, ...] = ()  #: spans whose best candidate scored below ``min_score``
+    notes: tuple[str, ...] = ()  #: why nothing (or less) was found: "empty text", ...
+
+    def by_status(self, status: AssertionStatus) -> tuple[Mention, ...]:
+        return tuple(m for m in self.mentions if m.status is status)
+
+    @property
+    def present_ids(self) -> tuple[str, ...]:
+        """Ids of the findings stated as present, without repeats."""
+        return tuple(dict.fromkeys(m.node_id for m in self.by_status(AssertionStatus.PRESENT)))
+
+    @property
+    def excluded_ids(self) -> tuple[str, ...]:
+        """Ids of the findings stated as absent, without repeats."""
+        return tuple(dict.fromkeys(m.node_id for m in self.by_status(AssertionStatus.EXCLUDED)))
+
+    def findings(self) -> tuple[Finding, ...]:
+        """Present and excluded mentions as scorer findings; family, uncertain and historical
+        ones are left out. A node stated both present and absent is kept as present.
+
+        >>> m = Mention(0, 5, "fever", "HP:0001945", "Fever", 0.9, AssertionStatus.EXCLUDED)
+        >>> [(f.id, f.status.value) for f in LinkResult((m,)).findings()]
+        [('HP:0001945', 'excluded')]
+        """
+        present = self.present_ids
+        excluded = [i for i in self.excluded_ids if i not in present]
+        return (*(Finding(i) for i in present),
+                *(Finding(i, FindingStatus.EXCLUDED) for i in excluded))
+
+
+@dataclass(slots=True)
+class _Candidate:
+    row: int
+    score: float
+    name: str
+
+
+@dataclass(slots=True)
+class _Span:
+    start: int
+    end: int
+    candidates: list[_Candidate] = field(default_factory=list)
+    words: int = 1
+    dense: bool = False  #: found by similarity: near-ties are normal, no tie penalty
+
+
+class Linker:
+    """Links text to the nodes of one graph.
+
+    Build it once (``from_store``) and reuse it: construction indexes every name.
+
+    >>> from kgdecide.graph.builder import GraphBuilder
+    >>> from kgdecide.graph.embedded import EmbeddedStore
+    >>> b = GraphBuilder("demo")
+    >>> _ = b.add_node("HP:0001250", "PhenotypicFeature", "Seizure", ["Seizures", "Fits"])
+    >>> _ = b.add_node("HP:0001945", "PhenotypicFeature", "Fever", ["Pyrexia"])
+    >>> linker = Linker.from_store(EmbeddedStore(b.build()), LinkerConfig(multilingual=False))
+    >>> [(m.text, m.node_id, m.status.value) for m in linker.link("Fits; no pyrexia.").mentions]
+    [('Fits', 'HP:0001250', 'present'), ('pyrexia', 'HP:0001945', 'excluded')]
+    """
+
+    def __init__(self, lexicon: Lexicon, config: LinkerConfig,
+                 corrector: TypoCorrector | None = None,
+                 english: AssertionRules = ENGLISH, chinese: AssertionRules = CHINESE,
+                 dense_factory: _DenseFactory | None = None) -> None:
+        self.lexicon = lexicon
+        self.config = config
+        self.corrector = corrector
+        self.english = english
+        self.chinese = chinese
+        self._dense = dense_factory
+        self._chinese_cues = tuple(sorted(
+            {c for cues in (*chinese.pre.values(), *chinese.post.values()) for c in cues}
+            | set(config.chinese_fillers), key=len, reverse=True))
+
+    @classmethod
+    def from_store(cls, store: GraphStore, config: LinkerConfig | None = None,
+                   home: Path | None = None, english_encoder: Encoder | None = None,
+                   multilingual_encoder: Encoder | None = None) -> Linker:
+        """Index the names of the store's nodes (of ``config.node_types``).
+
+        Dense indexes are built on first use and cached beside the store's snapshot (or under
+        ``home``/cache); pass encoders to replace the bundled models (tests use small fakes).
+        """
+        config = config or LinkerConfig()
+        nodes = list(_linkable_nodes(store, config))
+        lexicon = Lexicon.from_nodes(nodes, config.stop_names, config.min_key_chars)
+        corrector = None
+        if config.fuzzy:
+            corrector = TypoCorrector(lexicon.vocabulary, known_words=english_words())
+        factory = _DenseFactory(store, nodes, config, home,
+                                english_encoder or MiniLMEncoder(),
+                                multilingual_encoder or E5Encoder())
+        logger.info("linker: %d nodes, %d names indexed", len(lexicon), len(lexicon.entries))
+        return cls(lexicon, config, corrector, dense_factory=factory)
+
+    # --- public ------------------------------------------------------------------------------
+
+    def link(self, text: str) -> LinkResult:
+        """Mentions in ``text``; raises ``InvalidQuery`` for text that is not a string or is
+        longer than ``config.max_chars``.
+
+        Offsets index ``text`` as given. HTML tags and entities are read as blanks.
+        """
+        if not isinstance(text, str):
+            raise InvalidQuery("text", f"must be a string, got {type(text).__name__}")
+        if len(text) > self.config.max_chars:
+            raise InvalidQuery("text", f"is {len(text):,} characters long; the limit is "
+                               f"{self.config.max_chars:,}: split it into notes or paragraphs")
+        if not text.strip():
+            return LinkResult((), (), ("empty text",))
+        clean = blank_markup(text).replace("\x00", " ")
+        notes: list[str] = []
+        spans = self._lexicon_spans(clean)
+        if self.config.dense:
+            spans += self._english_dense_spans(clean, spans)
+        if has_han(clean):
+            if self.config.multilingual and self._dense is not None:
+                spans += self._chinese_spans(clean)
+            else:
+                notes.append("Chinese text was not linked: multilingual linking is off")
+        mentions, abstained = self._decide(text, clean, spans)
+        if not mentions:
+            notes.append("no names of the graph were recognised in the text")
+        return LinkResult(tuple(mentions), tuple(abstained), tuple(notes))
+
+    def link_many(self, texts: Iterable[str]) -> list[LinkResult]:
+        return [self.link(t) for t in texts]
+
+    # --- candidates ----------------------------------------------------------------------------
+
+    def _lexicon_spans(self, text: str) -> list[_Span]:
+        tokens = tokenize(text)
+        if self.corrector is not None:
+            keys, edits = self.corrector.correct_tokens(tokens)
+        else:
+            keys, edits = [t.key for t in tokens], [0] * len(tokens)
+        hits = self.lexicon.find(tokens, keys, text)
+        return [self._hit_span(hit, tokens, edits) for hit in _resolve_overlaps(hits, self.config.keep_nested)]
+
+    def _hit_span(self, hit: Hit, tokens: Sequence[Token], edits: Sequence[int]) -> _Span:
+        scores = self.config.kind_scores
+        cost = sum(edits[hit.first:hit.last + 1]) * self.config.fuzzy_penalty
+        best: dict[int, _Candidate] = {}
+        for entry in hit.entries:
+            score = max(0.0, scores[entry.kind] - cost - _short_penalty(entry))
+            if entry.row not in best or score > best[entry.row].score:
+                best[entry.row] = _Candidate(entry.row, score, entry.name)
+        span = _Span(tokens[hit.first].start, tokens[hit.last].end, list(best.values()),
+                     hit.last - hit.first + 1)
+        return span
+
+    def _english_dense_spans(self, text: str, covered: list[_Span]) -> list[_Span]:
+        runs = _word_runs(text, tokenize(text), covered, self.config.function_words,
+                          self.config.dense_max_words)
+        if not runs:
+            return []
+        index = self._dense.english() if self._dense else None
+        if index is None:
+            return []
+        phrases = [text[s:e] for s, e in runs]
+        return [self._dense_span(s, e, hits, self.config.dense_threshold)
+                for (s, e), hits in zip(runs, index.search(phrases, k=self.config.max_alternatives + 1))
+                if hits]
+
+    def _chinese_spans(self, text: str) -> list[_Span]:
+        chunks = list(_chinese_chunks(text, self._chinese_cues))
+        if not chunks:
+            return []
+        index = self._dense.multilingual() if self._dense else None
+        if index is None:
+            return []
+        phrases = [text[s:e] for s, e in chunks]
+        return [self._dense_span(s, e, hits, self.config.multilingual_threshold)
+                for (s, e), hits in zip(chunks, index.search(phrases, k=self.config.max_alternatives + 1))
+                if hits]
+
+    def _dense_span(self, start: int, end: int, hits: Sequence, threshold: float) -> _Span:
+        # Map similarity so the threshold lands on min_score: one abstention rule for all
+        # generators, and similarities of different models become comparable.
+        floor = self.config.min_score
+        def score(similarity: float) -> float:
+            value = floor + (similarity - threshold) / max(1e-6, 1 - threshold) * (1 - floor)
+            return min(0.97, max(0.0, value))
+        return _Span(start, end, [_Candidate(h.row, score(h.similarity), h.name) for h in hits],
+                     dense=True)
+
+    # --- decisions -----------------------------------------------------------------------------
+
+    def _decide(self, text: str, clean: str, spans: list[_Span]) -> tuple[list[Mention], list[Mention]]:
+        mentions, abstained = [], []
+        for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+            ranked = self._rank(clean, span)
+            if not ranked:
+                continue
+            best, rest = ranked[0], ranked[1 : 1 + self.config.max_alternatives]
+            rules = self.chinese if has_han(clean[span.start:span.end]) else self.english
+            mention = Mention(
+                start=span.start, end=span.end, text=text[span.start:span.end],
+                node_id=self.lexicon.ids[best.row], label=self.lexicon.labels[best.row],
+                score=round(best.score, 4),
+                status=assertion_status(clean, span.start, span.end, rules),
+                alternatives=tuple((self.lexicon.ids[c.row], self.lexicon.labels[c.row],
+                                    round(c.score, 4)) for c in rest),
+            )
+            (mentions if best.score >= self.config.min_score else abstained).append(mention)
+        return mentions, abstained
+
+    def _rank(self, text: str, span: _Span) -> list[_Candidate]:
+        ranked = sorted(span.candidates, key=lambda c: (-c.score, c.row))
+        if span.dense and len(ranked) > 1:
+            ranked = self._prefer_general(ranked)
+        if not span.dense and len(ranked) > 1 and ranked[0].score - ranked[1].score < 0.02:
+            ranked = self._by_context(text, span, ranked)
+        return ranked
+
+    def _prefer_general(self, ranked: list[_Candidate]) -> list[_Candidate]:
+        """Among dense candidates within ``dense_tie`` of the best, the shortest label wins:
+        a short phrase more often means the general term than one of its specific children
+        ("癫痫发作" is Seizure, not Startle-induced seizure)."""
+        tie = self.config.dense_tie
+        near = [c for c in ranked if ranked[0].score - c.score <= tie]
+        if len(near) < 2:
+            return ranked
+        best = min(near, key=lambda c: (len(self.lexicon.labels[c.row]), -c.score))
+        best = _Candidate(best.row, ranked[0].score, best.name)
+        return [best, *[c for c in ranked if c.row != best.row]]
+
+    def _by_context(self, text: str, span: _Span, ranked: list[_Candidate]) -> list[_Candidate]:
+        """Break a near-tie with the words around the span: a candidate whose label shares
+        words with the sentence wins; the winner's score drops since the text was ambiguous."""
+        left = max(text.rfind(c, 0, span.start) for c in ".;\n") + 1
+        right = min((i for i in (text.find(c, span.end) for c in ".;\n") if i != -1), default=len(text))
+        context = {t.key for t in tokenize(text[left:span.start] + " " + text[span.end:right])}
+        def overlap(c: _Candidate) -> int:
+            return len(context & set(phrase_key(self.lexicon.labels[c.row]).split()))
+        ranked = sorted(ranked, key=lambda c: (-round(c.score, 2), -overlap(c), c.row))
+        top = ranked[0]
+        ranked[0] = _Candidate(top.row, top.score * 0.9, top.name)
+        return ranked
+
+
+def _short_penalty(entry: Entry) -> float:
+    # One short word ("tic", "gait") is more often an ordinary word than a finding.
+    return 0.1 if " " not in entry.name.strip() and len(entry.name) <= 4 and not entry.case_sensitive else 0.0
+
+
+def _resolve_overlaps(hits: list[Hit], keep_nested: bool) -> list[Hit]:
+    """Longest first; a hit overlapping a kept one is dropped, except a hit wholly inside it
+    when ``keep_nested`` (the shorter, more general name)."""
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (-(h.last - h.first), min(e.kind for e in h.entries), h.first)):
+        clash = False
+        for other in kept:
+            if hit.first <= other.last and other.first <= hit.last:
+                inside = other.first <= hit.first and hit.last <= other.last
+                if not (keep_nested and inside):
+                    clash = True
+                    break
+        if not clash:
+            kept.append(hit)
+    return sorted(kept, key=lambda h: (h.first, h.last))
+
+
+def _word_runs(text: str, tokens: Sequence[Token], covered: Sequence[_Span],
+               function_words: frozenset[str], max_words: int) -> list[tuple[int, int]]:
+    """Runs of content words not inside a lexicon match and not broken by punctuation."""
+    taken = [(s.start, s.end) for s in covered]
+    runs: list[list[Token]] = []
+    current: list[Token] = []
+    previous_end = None
+    for token in tokens:
+        inside = any(s <= token.start < e for s, e in taken)
+        broken = previous_end is not None and _BREAK.search(text, previous_end, token.start) is not None
+        if inside or token.key in function_words or broken or token.key.isdigit() or has_han(token.key):
+            if current:
+                runs.append(current)
+            current = [] if (inside or token.key in function_words or token.key.isdigit()
+                             or has_han(token.key)) else [token]
+        else:
+            current.append(token)
+        previous_end = token.end
+    if current:
+        runs.append(current)
+    # A single word is left to the lexicon and the typo corrector: alone, it is far more often
+    # an ordinary word ("growth", "hair") than a paraphrase of a finding.
+    return [(r[0].start, r[-1].end) for r in runs if 2 <= len(r) <= max_words]
+
+
+def _chinese_chunks(text: str, cues: Sequence[str]) -> Iterable[tuple[int, int]]:
+    """Spans of Chinese text that may name one finding: a clause, split at connectives, with
+    leading/trailing cue words and fillers ("无", "患者", "阴性") removed."""
+    for run in _HAN_RUN.finditer(text):
+        start = run.start()
+        for piece in [*_HAN_SPLIT.split(run.group()), ""]:
+            s, e = start, start + len(piece)
+            start = e + _connective_length(text, e)
+            s, e = _strip_cues(text, s, e, cues)
+            if e - s >= 2:
+                yield s, e
+
+
+def _connective_length(text: str, at: int) -> int:
+    match = _HAN_SPLIT.match(text, at)
+    return len(match.group()) if match else 0
+
+
+def _strip_cues(text: str, start: int, end: int, cues: Sequence[str]) -> tuple[int, int]:
+    changed = True
+    while changed and end - start > 2:
+        changed = False
+        for cue in cues:
+            if text.startswith(cue, start, end) and end - start - len(cue) >= 2:
+                start += len(cue)
+                changed = True
+                break
+            if text.endswith(cue, start, end) and end - start - len(cue) >= 2:
+                end -= len(cue)
+                changed = True
+                break
+    return start, end
+
+
+def _linkable_nodes(store: GraphStore, config: LinkerConfig) -> Iterable[Node]:
+    excluded = set(config.exclude_ids)
+    for root in config.exclude_under:
+        if store.has_node(root):
+            excluded |= _descendants(store, root, config.hierarchy_relation)
+    types = config.node_types or (None,)
+    for node_type in types:
+        for node in store.iter_nodes(node_type):
+            if node.id not in excluded:
+                yield node
+
+
+def _descendants(store: GraphStore, root: str, relation: str) -> set[str]:
+    seen, frontier = {root}, [root]
+    while frontier:
+        nxt = []
+        for node_id in frontier:
+            for child in store.neighbors(node_id, relation, Direction.IN):
+                if child not in seen:
+                    seen.add(child)
+                    nxt.append(child)
+        frontier = nxt
+    return seen
+
+
+class _DenseFactory:
+    """Builds each dense index on first use (thread-safe), from the sidecar cache if there."""
+
+    def __init__(self, store: GraphStore, nodes: Sequence[Node], config: LinkerConfig,
+                 home: Path | None, english: Encoder, multilingual: Encoder) -> None:
+        self._store = store
+        self._nodes = nodes
+        self._config = config
+        self._home = home
+        self._encoders = {"en": english, "ml": multilingual}
+        self._indexes: dict[str, DenseIndex | None] = {}
+        self._lock = threading.Lock()
+
+    def english(self) -> DenseIndex | None:
+        return self._index("en", all_names=True)
+
+    def multilingual(self) -> DenseIndex | None:
+        return self._index("ml", all_names=self._config.multilingual_names == "all")
+
+    def _index(self, which: str, all_names: bool) -> DenseIndex | None:
+        with self._lock:
+            if which not in self._indexes:
+                self._indexes[which] = self._build(self._encoders[which], all_names)
+            return self._indexes[which]
+
+    def _build(self, encoder: Encoder, all_names: bool) -> DenseIndex:
+        from kgdecide.link.lexicon import node_names
+        from kgdecide.settings import Settings
+
+        rows, names = [], []
+        for row, node in enumerate(self._nodes):
+            for name, _ in node_names(node) if all_names else [(node.label, None)]:
+                if name:
+                    rows.append(row)
+                    names.append(name)
+        snapshot = getattr(self._store, "snapshot", None)
+        home = self._home or Settings.from_env().home
+        cache = embedding_cache_path(snapshot, home, self._store.version, encoder, names)
+        logger.info("dense index %s: %d names (cache %s)", encoder.name, len(names), cache)
+        return DenseIndex.build(encoder, rows, names, cache)

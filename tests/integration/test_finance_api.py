@@ -1,0 +1,135 @@
+"""POST /api/v1/finance/exposure, /related, /predict on the fixture finance graph, through the
+real app (auth, strict bodies, the one error handler) with the finance blueprint registered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from kgdecide.graph.embedded import EmbeddedStore
+from kgdecide.packs.finance.api import finance_endpoints
+from kgdecide.packs.finance.build import FinanceSources, build_finance_graph
+from kgdecide.settings import Settings
+
+FIXTURES = Path(__file__).resolve().parents[2] / "data" / "fixtures" / "finance"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
+    graph = build_finance_graph(FinanceSources(FIXTURES / "findkg", FIXTURES / "us-stock-symbols",
+                                               FIXTURES / "sec-form13", indices=False))
+    return EmbeddedStore.write(graph, tmp_path_factory.mktemp("finance-store"))
+
+
+@pytest.fixture
+def app(tmp_path: Path, store: EmbeddedStore) -> Flask:
+    from kgdecide.link import LinkerConfig
+    from kgdecide.web import create_app
+
+    return create_app({"SETTINGS": Settings(tmp_path), "STORE": store, "FINANCE_STORE": store,
+                       "TESTING": True, "LINKER_CONFIG": LinkerConfig(multilingual=False),
+                       "DECIDE": None})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def key(app: Flask) -> dict[str, str]:
+    return {"X-API-Key": app.extensions["kgdecide"].keys.create("analyst", "finance test")[1]}
+
+
+def _post(client: FlaskClient, route: str, body: Any, headers: dict[str, str]) -> Any:
+    return client.post(f"/api/v1/finance/{route}", json=body, headers=headers)
+
+
+PORTFOLIO = {"id": "demo", "holdings": [{"id": "ACME", "weight": 0.5}, {"id": "GLBX", "weight": 0.5}]}
+
+
+def test_exposure_answers_each_portfolio(client: FlaskClient, key: dict[str, str], store: EmbeddedStore) -> None:
+    body = {"event": "Virus Outbreak", "as_of": "2018-02-12",
+            "portfolios": [PORTFOLIO, {"id": "empty", "holdings": []}]}
+    response = _post(client, "exposure", body, key)
+    assert response.status_code == 200, response.get_json()
+    data = response.get_json()
+    assert data["graph_version"] == store.version and data["as_of"] == "2018-02-12"
+    first, second = data["results"]
+    top = first["result"]["holdings"][0]
+    assert top["company"]["ticker"] == "ACME" and top["company"]["exchange"] == "NASDAQ"
+    assert top["paths"] and top["paths"][0]["steps"][0]["valid_from"]
+    assert second["result"] is None and second["error"]["field"] == "portfolios.1.holdings"
+
+
+def test_exposure_cursor_pages(client: FlaskClient, key: dict[str, str]) -> None:
+    body = {"event": "Virus Outbreak", "as_of": "2018-02-12", "portfolios": [PORTFOLIO], "limit": 1}
+    page1 = _post(client, "exposure", body, key).get_json()["results"][0]["result"]
+    cursor = page1["next_cursor"]
+    assert cursor
+    page2 = _post(client, "exposure", {**body, "cursor": cursor}, key).get_json()["results"][0]["result"]
+    assert page2["holdings"][0]["rank"] == 2 and page2["next_cursor"] is None
+    two = _post(client, "exposure", {**body, "cursor": cursor, "portfolios": [PORTFOLIO, PORTFOLIO]}, key)
+    assert two.status_code == 400 and two.get_json()["error"]["field"] == "cursor"
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"event": "Virus Outbreak", "portfolios": [PORTFOLIO], "limt": 3}, "limt"),
+    ({"event": "Virus Outbreak", "portfolios": []}, "portfolios"),
+    ({"event": "Virus Outbreak", "portfolios": [PORTFOLIO], "as_of": "2010-01-01"}, "as_of"),
+    ({"event": "Virus Outbreak", "portfolios": [PORTFOLIO], "as_of": "March"}, "as_of"),
+    ({"event": "Umbrella Corp", "portfolios": [PORTFOLIO]}, "event"),
+    ({"event": "Virus Outbreak", "portfolios": [PORTFOLIO] * 101}, "portfolios"),
+])
+def test_bad_requests_name_the_field(client: FlaskClient, key: dict[str, str], body: Any, field: str) -> None:
+    response = _post(client, "exposure", body, key)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["field"] == field
+
+
+def test_related_and_predict(client: FlaskClient, key: dict[str, str]) -> None:
+    related = _post(client, "related", {"entity": "GLBX", "as_of": "2018-02-12", "types": ["Product"]}, key)
+    assert related.status_code == 200
+    assert [i["entity"]["id"] for i in related.get_json()["items"]] == ["FINDKG:7"]
+    predicted = _post(client, "predict", {"entity": "FINDKG:12", "as_of": "2018-03-04"}, key)
+    assert predicted.status_code == 200
+    assert all(i["prediction"] is True and "paths" in i for i in predicted.get_json()["items"])
+
+
+def test_keys_and_roles_are_enforced(app: Flask, client: FlaskClient) -> None:
+    body = {"event": "Virus Outbreak", "portfolios": [PORTFOLIO]}
+    assert _post(client, "exposure", body, {}).status_code == 401
+    clinician = {"X-API-Key": app.extensions["kgdecide"].keys.create("clinician", "c")[1]}
+    assert _post(client, "exposure", body, clinician).status_code == 403
+
+
+def test_endpoints_make_a_valid_openapi_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    from openapi_spec_validator import validate
+
+    from kgdecide.web import schemas
+
+    monkeypatch.setattr(schemas, "ENDPOINTS", schemas.ENDPOINTS + finance_endpoints())
+    document = schemas.openapi_document("0.0.0")
+    validate(document)
+    for route in ("exposure", "related", "predict"):
+        operation = document["paths"][f"/finance/{route}"]["post"]
+        assert operation["security"] == [{"ApiKey": []}] and "requestBody" in operation
+
+
+def test_without_a_finance_graph_the_app_starts_and_finance_answers_503(
+        tmp_path: Path, store: EmbeddedStore) -> None:
+    from kgdecide.link import LinkerConfig
+    from kgdecide.web import create_app
+
+    app = create_app({"SETTINGS": Settings(tmp_path), "STORE": store, "TESTING": True,
+                      "FINANCE_STORE": str(tmp_path / "no-finance-here"),
+                      "LINKER_CONFIG": LinkerConfig(multilingual=False), "DECIDE": None})
+    key = {"X-API-Key": app.extensions["kgdecide"].keys.create("analyst", "t")[1]}
+    response = app.test_client().post("/api/v1/finance/related", json={"entity": "x"}, headers=key)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "kgdecide build finance" in response.get_data(as_text=True)
