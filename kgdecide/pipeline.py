@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from kgdecide.errors import InvalidQuery
 from kgdecide.explain.evidence import explain_candidates
 from kgdecide.explain.questions import next_questions
 from kgdecide.graph.arrays import ArrayGraph
@@ -86,9 +88,20 @@ class Ranker:
         return self.candidates(result, order, top), resolved
 
 
-def decide(ranker: Ranker, query: Query, questions: int = 3) -> Decision:
+def decide(
+    ranker: Ranker,
+    query: Query | None = None,
+    questions: int = 3,
+    *,
+    text: str | None = None,
+    linker: Any = None,
+) -> Decision:
     """Rank, explain and suggest next questions for one query (strict: unknown or contradictory
     findings raise ``InvalidQuery`` naming them).
+
+    With ``text``, the ``linker`` (a :class:`kgdecide.link.Linker`) turns it into findings first:
+    negated mentions become excluded findings; family-history, uncertain and historical ones are
+    not used. Coded findings in ``query`` win over what the text says about the same node.
 
     >>> from kgdecide.graph.embedded import EmbeddedStore
     >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
@@ -98,6 +111,10 @@ def decide(ranker: Ranker, query: Query, questions: int = 3) -> Decision:
     >>> d.candidates[0].id, d.evidence[0].contributions[0].value > 0
     ('T:epilepsy', True)
     """
+    if text is not None:
+        query = _with_text_findings(query, text, linker)
+    if query is None:
+        raise InvalidQuery("query", "give coded findings, text, or both")
     observed = [f.id for f in query.present]
     excluded = [f.id for f in query.excluded]
     if query.candidate_prefixes:
@@ -118,6 +135,20 @@ def decide(ranker: Ranker, query: Query, questions: int = 3) -> Decision:
         ),
         notes=resolved.notes(),
     )
+
+
+def _with_text_findings(query: Query | None, text: str, linker: Any) -> Query:
+    if linker is None:
+        raise InvalidQuery("text", "deciding from text needs a linker (kgdecide.link.Linker)")
+    coded = query.findings if query is not None else ()
+    known = {f.id for f in coded}
+    linked = tuple(f for f in linker.link(text).findings() if f.id not in known)
+    if not any(f.present for f in (*coded, *linked)):
+        raise InvalidQuery("text", "no present finding was recognised in the text; rephrase it "
+                           "or add coded findings")
+    if query is None:
+        return Query(linked)
+    return Query(coded + linked, query.top_k, query.candidate_prefixes)
 
 
 def default_model_dir(home: Path, graph: ArrayGraph) -> Path:
@@ -145,7 +176,6 @@ def evaluate(ranker: Ranker, observed: Sequence[str], excluded: Sequence[str],
     The answers are looked at only after ranking, to place them; a case whose findings are all
     unknown ranks nothing (rank ``inf``).
     """
-    from kgdecide.errors import InvalidQuery
 
     try:
         resolved, result, order = ranker.score(observed, excluded)

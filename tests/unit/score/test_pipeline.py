@@ -33,3 +33,28 @@ def test_candidate_prefixes_and_calibration_shape_the_ranking() -> None:
     assert [c.id for c in candidates] == ["T:atopic", "T:ataxia"]
     assert all(c.probability <= 0.5 for c in candidates)
     assert [c.rank for c in candidates] == [1, 2]
+
+
+def test_decide_from_text_links_then_scores() -> None:
+    import pytest
+
+    from kgdecide.errors import InvalidQuery
+    from kgdecide.link import Linker, LinkerConfig
+    from kgdecide.pipeline import decide
+    from kgdecide.types import Finding, FindingStatus, Query
+
+    store = EmbeddedStore(toy_graph())
+    ranker = Ranker.create(store, TOY_SPEC, "lr")
+    linker = Linker.from_store(store, LinkerConfig(node_types=("Finding",), multilingual=False))
+    from_text = decide(ranker, text="The child has eczema. No murmur.", linker=linker)
+    assert {(f.id, f.status) for f in from_text.query.findings} == {
+        ("S:eczema", FindingStatus.PRESENT), ("S:murmur", FindingStatus.EXCLUDED)}
+    coded = decide(ranker, Query((Finding("S:eczema"), Finding("S:murmur", FindingStatus.EXCLUDED))))
+    assert [c.id for c in from_text.candidates] == [c.id for c in coded.candidates]
+    # A coded finding wins over what the text says about the same node.
+    mixed = decide(ranker, Query((Finding("S:murmur"),)), text="no murmur, eczema", linker=linker)
+    assert ("S:murmur", FindingStatus.PRESENT) in {(f.id, f.status) for f in mixed.query.findings}
+    with pytest.raises(InvalidQuery, match="text"):
+        decide(ranker, text="nothing medical here", linker=linker)
+    with pytest.raises(InvalidQuery, match="linker"):
+        decide(ranker, text="eczema")
