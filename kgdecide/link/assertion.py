@@ -44,6 +44,11 @@ class AssertionRules:
     pre_window: Mapping[AssertionStatus, int] = field(default_factory=dict)
     post_window: Mapping[AssertionStatus, int] = field(default_factory=dict)
     sentence_ends: str = ".!?;\n"  #: characters no cue reaches across
+    #: A list separator between a pre-cue and its mention ends the cue's reach, unless the list
+    #: is joined by one of ``list_joiners``: "no fever, small head" negates fever only, while
+    #: "no fever, rash or cough" and "denies fever, chills, and sweats" negate every item.
+    list_separators: str = ""
+    list_joiners: tuple[str, ...] = ()
     word_boundaries: bool = True  #: English: cues are whole words; Chinese: substrings
     default_window: int = 6
 
@@ -91,6 +96,22 @@ class AssertionRules:
             return len(re.findall(r"[^\W_]+", between))
         return len(between.strip())
 
+    @cached_property
+    def _joiner_pattern(self) -> re.Pattern[str] | None:
+        if not self.list_joiners:
+            return None
+        return re.compile(self._alternation(list(self.list_joiners)), re.IGNORECASE)
+
+    def ends_at_list_item(self, between: str, rest_of_clause: str) -> bool:
+        """True when a pre-cue's reach ends at a list separator in ``between`` (cue to mention):
+        a separator is there and no joiner follows it in ``between`` or in the rest of the
+        clause."""
+        cut = max((between.rfind(c) for c in self.list_separators), default=-1)
+        if cut < 0:
+            return False
+        joiner = self._joiner_pattern
+        return joiner is None or not joiner.search(between[cut:] + " " + rest_of_clause)
+
     def reaches(self, status: AssertionStatus, between: str, window: int) -> bool:
         terminator = self._terminators[status]
         if terminator is not None and terminator.search(between):
@@ -117,6 +138,10 @@ def assertion_status(text: str, start: int, end: int, rules: AssertionRules) -> 
     >>> [assertion_status(s, s.index(w), s.index(w) + len(w), ENGLISH).value
     ...  for w in ("Seizures", "fever", "short stature")]
     ['present', 'excluded', 'family']
+    >>> s = "Seizures from 3 months, no fever, small head"
+    >>> [assertion_status(s, s.index(w), s.index(w) + len(w), ENGLISH).value
+    ...  for w in ("fever", "small head")]
+    ['excluded', 'present']
     >>> z = "癫痫发作，无发热"
     >>> assertion_status(z, 0, 4, CHINESE).value, assertion_status(z, 6, 8, CHINESE).value
     ('present', 'excluded')
@@ -131,7 +156,9 @@ def assertion_status(text: str, start: int, end: int, rules: AssertionRules) -> 
         for match in rules.pre_pattern.finditer(before):
             status = rules.category("pre", match.group())
             window = rules.pre_window.get(status, rules.default_window)
-            if rules.reaches(status, before[match.end():], window):
+            between = before[match.end():]
+            if rules.reaches(status, between, window) and not rules.ends_at_list_item(
+                    between, text[start:right]):
                 found.add(status)
     if rules.post_pattern is not None:
         for match in rules.post_pattern.finditer(after):
@@ -157,6 +184,8 @@ _RELATIVES = (
 #: English rules (NegEx/ConText cue lists, trimmed and extended for clinical notes).
 ENGLISH = AssertionRules(
     name="en",
+    list_separators=",",
+    list_joiners=("or", "nor", "and", "and/or"),
     pre={
         _X: ("no", "not", "denies", "denied", "deny", "denying", "without", "negative for",
              "ruled out", "rules out", "free of", "no evidence of", "no sign of", "no signs of",

@@ -58,3 +58,19 @@ def test_pseudo_cues_do_not_negate() -> None:
 ])
 def test_chinese_cues(text: str, mention: str, expected: S) -> None:
     assert _status(text, mention, CHINESE) is expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # A comma list without a joiner: the negation stops at the comma (the clinician form's style).
+    ("seizures from 3 months, no fever, small head", {"fever": "excluded", "small head": "present"}),
+    ("no fever, small head, developmental delay",
+     {"fever": "excluded", "small head": "present", "developmental delay": "present"}),
+    # Lists joined by or/nor/and keep every item negated, as NegEx does.
+    ("no fever, rash or cough", {"fever": "excluded", "rash": "excluded", "cough": "excluded"}),
+    ("denies fever, chills, and night sweats",
+     {"fever": "excluded", "chills": "excluded", "night sweats": "excluded"}),
+])
+def test_negation_across_comma_lists(text: str, expected: dict[str, str]) -> None:
+    for phrase, status in expected.items():
+        start = text.index(phrase)
+        assert assertion_status(text, start, start + len(phrase), ENGLISH).value == status, phrase
