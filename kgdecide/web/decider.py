@@ -62,7 +62,8 @@ class PipelineDecider:
             logger.warning("no %s nodes in this graph: decisions are off", CLINICAL_DOMAIN.target_type)
             return None
         decider = cls(store, CLINICAL_DOMAIN, home, default_scorer or DEFAULT_SCORER)
-        if default_scorer is None and not decider._model_file().is_file():
+        needs_model = decider.default_scorer == "attention"
+        if default_scorer is None and needs_model and not decider._model_file().is_file():
             # No trained attention model for this graph version yet: serve the best untrained one.
             logger.warning("no trained model for this graph; default scorer is lr until "
                            "`kgdecide train` runs")

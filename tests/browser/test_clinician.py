@@ -84,7 +84,9 @@ def test_real_pipeline_through_kgdecide_serve(page: Any, served: str, artifacts:
     page.get_by_role("button", name="Rank diagnoses").click()
     # the only disease annotated with both findings
     _rank_and_wait(page, "Epileptic encephalopathy A")
-    assert "Scorer lr" in page.locator("#provenance").inner_text()
+    from kgdecide.score.commands import DEFAULT_SCORER
+
+    assert f"Scorer {DEFAULT_SCORER}" in page.locator("#provenance").inner_text()
     page.screenshot(path=str(artifacts / "clinician-pipeline.png"))
     assert not page.problems, page.problems
 
