@@ -1,5 +1,5 @@
 """The embedded store on the real clinical KG: build time, snapshot load time, and latency of the
-GraphStore calls, side by side with networkx holding the same graph.
+GraphStore calls. (The ingest bench, bench/ingest.py, is the one run side by side with peers.)
 
     python bench/store.py            # builds the clinical KG into .bench/, measures, updates docs
 
