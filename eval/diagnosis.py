@@ -35,6 +35,7 @@ from kgdecide.score import SCORERS  # noqa: E402
 from kgdecide.score.commands import make_ranker, shared_data_dir  # noqa: E402
 from kgdecide.score.metrics import expected_calibration_error, summarise  # noqa: E402
 from kgdecide.settings import Settings  # noqa: E402
+from _common import write_section  # noqa: E402  (eval/ is this script's folder)
 
 SECTION = "## Diagnosis"
 
@@ -248,22 +249,8 @@ def main(argv: Sequence[str] | None = None) -> str:
     text = "\n".join(lines) + "\n" + NOTES
     print(text)
     if args.write_docs:
-        write_section(REPO / "docs" / "EVALUATION.md", SECTION, text)
+        write_section(REPO / "docs" / "EVALUATION.md", SECTION.removeprefix("## "), text)
     return text
-
-
-def write_section(path: Path, title: str, body: str) -> None:
-    """Replace (or append) the ``title`` section of a Markdown file, leaving others alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Evaluation\n"
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == title), None)
-    if start is None:
-        new = text.rstrip("\n") + f"\n\n{title}\n\n{body}\n"
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        new = "\n".join(lines[:start] + [title, "", body, ""] + lines[end:]) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new, encoding="utf-8")
 
 
 if __name__ == "__main__":

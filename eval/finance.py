@@ -32,6 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 sys.path.insert(0, str(REPO))
+from _common import write_section  # noqa: E402  (eval/ is this script's folder)
 
 
 def shared_data() -> Path:
@@ -156,18 +157,6 @@ def _equivalent(graph: object, node_id: str) -> set[str]:
     row = graph.row(node_id)  # type: ignore[attr-defined]
     rows = set(graph.neighbor_rows(row, LISTED_AS, Direction.BOTH).tolist()) | {row}  # type: ignore[attr-defined]
     return {graph.id_list[r] for r in rows}  # type: ignore[attr-defined]
-
-
-def write_section(path: Path, title: str, body: str) -> None:
-    """Replace the ``## title`` section of a shared markdown file (or append it)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Evaluation\n"
-    section = f"## {title}\n\n{body.strip()}\n"
-    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip() + "\n\n" + section
-    path.write_text(text.rstrip() + "\n", encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from _common import write_section  # noqa: E402  (eval/ is this script's folder)
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -398,18 +399,6 @@ def run_gsc(store, split: str, peers: bool, hierarchy: Hierarchy) -> list[str]: 
         print(rows[-1], flush=True)
     return rows + ["", "Peer answers are cached in .bench/peers per input, so a re-run shows ~0 s "
                    "for them; ClinPhen took 153 s for GSC+ test on its first run here.", *rows_note]
-
-
-def write_section(path: Path, title: str, body: str) -> None:
-    """Replace the ``## title`` section of a shared markdown file (or append it)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Evaluation\n"
-    section = f"## {title}\n\n{body.strip()}\n"
-    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip() + "\n\n" + section
-    path.write_text(text.rstrip() + "\n", encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
