@@ -32,12 +32,16 @@ class StringTable:
 
     @classmethod
     def from_strings(cls, strings: Iterable[str]) -> StringTable:
+        strings = strings if isinstance(strings, list) else list(strings)
+        offsets = np.zeros(len(strings) + 1, dtype=np.int64)
+        joined = "".join(strings)
+        if joined.isascii():
+            # The common case (ids, most labels): one encode, and characters are bytes.
+            np.cumsum(np.fromiter(map(len, strings), np.int64, len(strings)), out=offsets[1:])
+            return cls(np.frombuffer(joined.encode("ascii"), dtype=np.uint8), offsets)
         encoded = [s.encode("utf-8") for s in strings]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        if encoded:
-            np.cumsum([len(b) for b in encoded], out=offsets[1:])
-        blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-        return cls(blob, offsets)
+        np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded)), out=offsets[1:])
+        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
