@@ -46,3 +46,36 @@ def test_ingest_neo4j_with_a_wrong_password_names_the_setting(
 def test_ingest_neo4j_needs_a_uri(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--home", str(tmp_path), "ingest", "neo4j", "not-a-uri"])
     assert result.exit_code == 2 and "bolt://" in result.output
+
+
+def test_the_app_serves_from_a_bolt_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kgdecide serve --store bolt://…` path: the app opens the store by URI and answers graph
+    reads and a decision from Neo4j."""
+    from kgdecide.link import LinkerConfig
+    from kgdecide.settings import Settings
+    from kgdecide.web import create_app
+
+    connection = require_neo4j()
+    wipe(shared_driver(connection))
+    built = EmbeddedStore.write(contract_graph(), tmp_path / "stores" / "demo")
+    monkeypatch.setenv("KGDECIDE_NEO4J_USER", connection.user)
+    monkeypatch.setenv("KGDECIDE_NEO4J_PASSWORD", connection.password)
+    loaded = CliRunner().invoke(
+        main, ["--home", str(tmp_path), "ingest", "neo4j", connection.uri, "--from-store", "demo"])
+    assert loaded.exit_code == 0, loaded.output
+    app = create_app({"SETTINGS": Settings(tmp_path), "STORE": connection.uri, "TESTING": True,
+                      "LINKER_CONFIG": LinkerConfig(multilingual=False), "FINANCE": False})
+    served = app.extensions["kgdecide"].engine.store
+    try:
+        assert served.__class__.__name__ == "Neo4jStore"
+        client = app.test_client()
+        health = client.get("/api/v1/healthz").get_json()
+        assert (health["nodes"], health["edges"]) == (built.counts().nodes, built.counts().edges)
+        key = {"X-API-Key": app.extensions["kgdecide"].keys.create("admin", "t")[1]}
+        node = client.get("/api/v1/nodes/HP:0001250", headers=key).get_json()
+        assert node["label"] == "Seizure"
+        decision = client.post("/api/v1/decide", headers=key,
+                               json={"findings": [{"id": "HP:0001250"}], "scorer": "lr"}).get_json()
+        assert decision["candidates"][0]["id"] in {"OMIM:100100", "ORPHA:300"}
+    finally:
+        served.close()  # the app keeps its store for its lifetime; a test app ends here
