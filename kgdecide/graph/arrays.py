@@ -137,6 +137,13 @@ class ArrayGraph:
     def lookup_rows(self, text: str) -> list[int]:
         return list(self._name_index.get(normalise_name(text), ()))
 
+    def lookup(self, text: str, node_type: str | None = None) -> tuple[str, ...]:
+        """Ids whose label or a synonym is ``text`` (case and spacing folded), labels first."""
+        rows = self.lookup_rows(text)
+        if node_type is not None:
+            rows = [r for r in rows if self.type_names[self.types[r]] == node_type]
+        return tuple(self.id_list[r] for r in rows)
+
     # --- edges ---------------------------------------------------------------------------------
 
     def relation(self, name: str) -> RelationArrays:

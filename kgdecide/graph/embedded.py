@@ -98,11 +98,7 @@ class EmbeddedStore:
         return self._graph.iter_edges(relation)
 
     def lookup(self, text: str, node_type: str | None = None) -> tuple[str, ...]:
-        g = self._graph
-        rows = g.lookup_rows(text)
-        if node_type is not None:
-            rows = [r for r in rows if g.type_names[g.types[r]] == node_type]
-        return tuple(g.id_list[r] for r in rows)
+        return self._graph.lookup(text, node_type)
 
     def subgraph(
         self,

@@ -231,11 +231,7 @@ class Neo4jStore:
     def lookup(self, text: str, node_type: str | None = None) -> tuple[str, ...]:
         # Exact label/synonym match with case and spacing folded as the embedded store does it:
         # Cypher cannot fold white space the same way, so this reads the projection's index.
-        g = self.projection()
-        rows = g.lookup_rows(text)
-        if node_type is not None:
-            rows = [r for r in rows if g.type_names[g.types[r]] == node_type]
-        return tuple(g.id_list[r] for r in rows)
+        return self.projection().lookup(text, node_type)
 
     def subgraph(
         self,
