@@ -85,10 +85,10 @@ def write_snapshot(graph: ArrayGraph, store_dir: Path | str, rebuild_hint: str =
         if final.exists():  # the same content written again within a second
             shutil.rmtree(final)
         os.rename(tmp, final)
-        _fsync_dir(snapshots)
+        _fsync(snapshots)
         _write_synced(store_dir / f"{CURRENT}.tmp", (name + "\n").encode())
         os.replace(store_dir / f"{CURRENT}.tmp", store_dir / CURRENT)
-        _fsync_dir(store_dir)
+        _fsync(store_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -263,19 +263,12 @@ def _fsync_files(directory: Path) -> None:
     # the same guarantee: every file is on disk before the manifest is written.
     paths = list(directory.iterdir())
     with ThreadPoolExecutor(max_workers=min(16, len(paths) or 1)) as pool:
-        list(pool.map(_fsync_file, paths))
+        list(pool.map(_fsync, paths))
 
 
-def _fsync_file(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """Flush a file, or a directory's entries, to disk."""
     fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

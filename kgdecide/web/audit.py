@@ -9,12 +9,11 @@ are kept as linked ids and statuses; the free text only when the operator turns
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from kgdecide.web.sqlite import LocalConnection
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
@@ -66,7 +65,8 @@ class AuditLog:
     def __init__(self, path: Path, keep_free_text: bool = False) -> None:
         self.path = Path(path)
         self.keep_free_text = keep_free_text
-        self._local = threading.local()
+        # synchronous=FULL: a stored decision survives a crash of the machine, not only of us.
+        self._connection = LocalConnection(self.path, timeout=30, pragmas=("synchronous=FULL",))
 
     @classmethod
     def open(cls, path: Path | str, keep_free_text: bool = False) -> AuditLog:
@@ -76,16 +76,6 @@ class AuditLog:
         with log._connection() as db:
             db.executescript(_SCHEMA)
         return log
-
-    def _connection(self) -> sqlite3.Connection:
-        # One connection per thread and process: sqlite3 connections must not cross a fork.
-        local = self._local
-        if getattr(local, "pid", None) != os.getpid():
-            local.db = sqlite3.connect(self.path, timeout=30)
-            local.db.execute("PRAGMA journal_mode=WAL")
-            local.db.execute("PRAGMA synchronous=FULL")  # a stored decision survives a crash
-            local.pid = os.getpid()
-        return local.db
 
     def append(self, records: list[AuditRecord]) -> None:
         """Store records in one transaction; returns only once they are committed."""

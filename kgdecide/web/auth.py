@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import math
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kgdecide.errors import ConfigError
+from kgdecide.web.sqlite import LocalConnection
 
 #: What each role may do. ``graph``: node, neighbour and path reads; ``search``: the prefix search;
 #: ``decide``/``link``/``rank``: the decision loop; ``audit``: read any stored decision (without it
@@ -84,7 +84,7 @@ class KeyStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._local = threading.local()
+        self._connection = LocalConnection(self.path, timeout=10)
 
     @classmethod
     def open(cls, path: Path | str) -> KeyStore:
@@ -94,14 +94,6 @@ class KeyStore:
         with store._connection() as db:
             db.executescript(_SCHEMA)
         return store
-
-    def _connection(self) -> sqlite3.Connection:
-        local = self._local
-        if getattr(local, "pid", None) != _pid():
-            local.db = sqlite3.connect(self.path, timeout=10)
-            local.db.execute("PRAGMA journal_mode=WAL")
-            local.pid = _pid()
-        return local.db
 
     def create(self, role: str, name: str = "") -> tuple[ApiKey, str]:
         """A new key for ``role``: the record and the secret key string, shown once."""
@@ -138,11 +130,6 @@ class KeyStore:
             "SELECT id, role, name, created, revoked FROM api_keys ORDER BY created, id").fetchall()
         return tuple(ApiKey(*row) for row in rows)
 
-
-def _pid() -> int:
-    import os
-
-    return os.getpid()
 
 
 class RateLimiter:

@@ -12,12 +12,14 @@ from kgdecide.graph.embedded import EmbeddedStore
 from kgdecide.graph.neo4j import Neo4jStore
 from tests.contract.factory_neo4j import shared_driver, wipe
 from tests.contract.graphs import contract_graph
-from tests.neo4j_server import require_neo4j
+from tests.neo4j_server import Neo4jConnection, require_neo4j
 
 pytestmark = pytest.mark.neo4j
 
 
-def test_ingest_neo4j_loads_a_built_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _ingest_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Neo4jConnection, EmbeddedStore, str]:
+    """Build the contract graph as store "demo" and load it into the emptied test server with
+    `kgdecide ingest neo4j`; returns the connection, the built store and the CLI output."""
     connection = require_neo4j()
     wipe(shared_driver(connection))
     built = EmbeddedStore.write(contract_graph(), tmp_path / "stores" / "demo")
@@ -26,7 +28,12 @@ def test_ingest_neo4j_loads_a_built_store(tmp_path: Path, monkeypatch: pytest.Mo
     result = CliRunner().invoke(
         main, ["--home", str(tmp_path), "ingest", "neo4j", connection.uri, "--from-store", "demo"])
     assert result.exit_code == 0, result.output
-    assert built.version in result.output
+    return connection, built, result.output
+
+
+def test_ingest_neo4j_loads_a_built_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    connection, built, output = _ingest_demo(tmp_path, monkeypatch)
+    assert built.version in output
     with Neo4jStore.from_settings(connection.uri, connection.user, connection.password) as store:
         assert store.counts() == built.counts()
         assert store.get_node("HP:0001250").synonyms == ("Seizures", "Fits")
@@ -55,14 +62,7 @@ def test_the_app_serves_from_a_bolt_store(tmp_path: Path, monkeypatch: pytest.Mo
     from kgdecide.settings import Settings
     from kgdecide.web import create_app
 
-    connection = require_neo4j()
-    wipe(shared_driver(connection))
-    built = EmbeddedStore.write(contract_graph(), tmp_path / "stores" / "demo")
-    monkeypatch.setenv("KGDECIDE_NEO4J_USER", connection.user)
-    monkeypatch.setenv("KGDECIDE_NEO4J_PASSWORD", connection.password)
-    loaded = CliRunner().invoke(
-        main, ["--home", str(tmp_path), "ingest", "neo4j", connection.uri, "--from-store", "demo"])
-    assert loaded.exit_code == 0, loaded.output
+    connection, built, _ = _ingest_demo(tmp_path, monkeypatch)
     app = create_app({"SETTINGS": Settings(tmp_path), "STORE": connection.uri, "TESTING": True,
                       "LINKER_CONFIG": LinkerConfig(multilingual=False), "FINANCE": False})
     served = app.extensions["kgdecide"].engine.store
