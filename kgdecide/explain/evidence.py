@@ -84,9 +84,21 @@ def finding_path(graph: ArrayGraph, spec: DomainSpec, finding: int, ancestor: in
     down = _chain(graph, spec, annotation, ancestor)[::-1]
     rows = up + down[1:] + [target]
     h = spec.hierarchy_relation
-    relations = [h] * (len(up) - 1) + [h] * (len(down) - 1) + [spec.finding_relation]
+    relations = [h] * (len(up) - 1) + [h] * (len(down) - 1) + \
+        [_annotation_relation(graph, spec, target, annotation)]
     forward = [True] * (len(up) - 1) + [False] * (len(down) - 1) + [False]
     return Path(tuple(graph.id_list[x] for x in rows), tuple(relations), tuple(forward))
+
+
+def _annotation_relation(graph: ArrayGraph, spec: DomainSpec, target: int, annotation: int) -> str:
+    """The relation that annotates ``target`` with ``annotation``: the main one, else the first
+    evidence relation holding the edge (e.g. case-derived, so the path names its source)."""
+    for name in (spec.finding_relation, *spec.evidence_relations):
+        if name in graph.relations:
+            rel = graph.relations[name]
+            if annotation in rel.objects[rel.indptr[target]:rel.indptr[target + 1]]:
+                return name
+    return spec.finding_relation
 
 
 def _chain(graph: ArrayGraph, spec: DomainSpec, start: int, ancestor: int) -> list[int]:

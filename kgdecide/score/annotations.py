@@ -138,9 +138,28 @@ def _closure(graph: ArrayGraph, spec: DomainSpec, term_of_row: np.ndarray, t: in
 
 def _direct(graph: ArrayGraph, spec: DomainSpec, term_of_row: np.ndarray, target_of_row: np.ndarray,
             k: int, t: int, default_frequency: float) -> sp.csr_matrix:
-    rel = graph.relation(spec.finding_relation)
+    """Direct annotations with their frequency: ``finding_relation`` first; each evidence
+    relation adds only the (target, term) pairs the ones before it do not have."""
+    direct = _relation_matrix(graph, spec.finding_relation, spec.frequency_key, term_of_row,
+                              target_of_row, k, t, default_frequency)
+    for relation in spec.evidence_relations:
+        if relation not in graph.relations:
+            continue
+        extra = _relation_matrix(graph, relation, spec.frequency_key, term_of_row, target_of_row,
+                                 k, t, default_frequency).tocoo()
+        known = direct[extra.row, extra.col].A1 > 0
+        keep = ~known
+        direct = (direct + sp.csr_matrix((extra.data[keep], (extra.row[keep], extra.col[keep])),
+                                         shape=(k, t))).tocsr()
+    return direct
+
+
+def _relation_matrix(graph: ArrayGraph, relation: str, frequency_key: str, term_of_row: np.ndarray,
+                     target_of_row: np.ndarray, k: int, t: int, default_frequency: float
+                     ) -> sp.csr_matrix:
+    rel = graph.relation(relation)
     target, term = target_of_row[rel.subjects], term_of_row[rel.objects]
-    column = rel.columns.get(spec.frequency_key)
+    column = rel.columns.get(frequency_key)
     freq = (np.full(len(rel), np.nan) if column is None or column.kind != "float"
             else column.values.astype(np.float64))
     freq = np.where(np.isnan(freq), default_frequency, np.clip(freq, 0.0, 1.0))

@@ -35,6 +35,9 @@ class DomainSpec:
     excluded_relation: str | None = None  #: target -> finding it is known to lack
     frequency_key: str = "frequency"  #: edge property on ``finding_relation``: 0..1, may be absent
     replacement_relations: tuple[str, ...] = ()  #: obsolete id -> live id, tried in this order
+    #: further target -> finding relations read like ``finding_relation`` where it has no
+    #: annotation for the pair (e.g. case-derived evidence); absent relations are ignored
+    evidence_relations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

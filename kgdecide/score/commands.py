@@ -30,22 +30,27 @@ def shared_data_dir() -> Path:
     return (Path(__file__).resolve().parents[2] / ".." / "shared" / "data").resolve()
 
 
-def make_ranker(settings: Settings, store: str, scorer: str, diseases: str = "all") -> Any:
+def make_ranker(settings: Settings, store: str, scorer: str, diseases: str = "all",
+                case_evidence: bool = True) -> Any:
     """A :class:`~kgdecide.pipeline.Ranker` over a named store, with the trained model and the
-    calibration found under the home directory (identity calibration when not trained yet)."""
+    calibration found under the home directory (identity calibration when not trained yet).
+    ``case_evidence=False`` ignores the graph's case-derived annotations (``build clinical
+    --cases``)."""
     from kgdecide.graph.embedded import EmbeddedStore
     from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN, DISEASE_PREFIXES
     from kgdecide.pipeline import Ranker, default_model_dir
     from kgdecide.score import scorer_class
     from kgdecide.score.attention import MODEL_FILE, AttentionSettings
     from kgdecide.score.calibration import CALIBRATION_FILE, load_calibration
+    from kgdecide.score.fit import without_evidence
 
     scorer_class(scorer)  # an unknown name fails before the graph is loaded
     graph_store = EmbeddedStore.from_path(settings.store_dir(store))
     models = default_model_dir(settings.home, graph_store.projection())
     scorer_settings = AttentionSettings(models / MODEL_FILE) if scorer == "attention" else None
     calibration = load_calibration(models / CALIBRATION_FILE, scorer)
-    return Ranker.create(graph_store, CLINICAL_DOMAIN, scorer, calibration,
+    spec = CLINICAL_DOMAIN if case_evidence else without_evidence(CLINICAL_DOMAIN)
+    return Ranker.create(graph_store, spec, scorer, calibration,
                          DISEASE_PREFIXES[diseases], settings=scorer_settings)
 
 
@@ -59,9 +64,12 @@ def make_ranker(settings: Settings, store: str, scorer: str, diseases: str = "al
 @click.option("--diseases", type=click.Choice(["omim", "orpha", "all"]), default="all",
               show_default=True, help="Which diseases are ranked.")
 @click.option("--store", default="clinical", show_default=True)
+@click.option("--case-evidence/--no-case-evidence", default=True, show_default=True,
+              help="Use the graph's case-derived phenotype annotations, if it was built with "
+                   "`build clinical --cases`.")
 @click.pass_obj
 def rank_cases(settings: Settings, cases_in: Path, out: Path, scorer: str, top: int,
-               diseases: str, store: str) -> None:
+               diseases: str, store: str, case_evidence: bool) -> None:
     """Rank diseases for each case in IN: a JSON-lines file of {id, observed, excluded} or a
     folder of GA4GH phenopacket JSON files. Diagnosis fields are never read.
 
@@ -70,7 +78,7 @@ def rank_cases(settings: Settings, cases_in: Path, out: Path, scorer: str, top: 
     """
     from kgdecide.packs.clinical.cases import read_cases
 
-    ranker = make_ranker(settings, store, scorer, diseases)
+    ranker = make_ranker(settings, store, scorer, diseases, case_evidence)
     counts = {"cases": 0, "with_unknown": 0, "with_mapped": 0, "failed": 0}
     tmp = out.with_name(out.name + ".tmp")
     try:

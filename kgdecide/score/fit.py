@@ -5,6 +5,7 @@ Domain-free: the caller passes labelled items already split by publication.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -35,6 +36,10 @@ def build_examples(store: GraphStore, spec: DomainSpec, items: Sequence[Labelled
     Leaky cases (their publication was used to annotate their disease) teach the model that
     findings match annotations exactly, which is the leak, not how patients present: they are
     left out of training unless ``leaky`` is set, and never used for early stopping.
+
+    Case-derived evidence (``spec.evidence_relations``) comes from the training publications'
+    cases, so training examples see the graph without it (else they would meet their own
+    findings as annotations, the same leak); validation examples see it, as users will.
     """
     from kgdecide.score.annotations import annotation_index
     from kgdecide.score.lr import LRScorer
@@ -46,6 +51,7 @@ def build_examples(store: GraphStore, spec: DomainSpec, items: Sequence[Labelled
     graph = store.projection()
     lr = LRScorer(spec)
     index = annotation_index(graph, spec, lr.settings.default_frequency)
+    plain = annotation_index(graph, without_evidence(spec), lr.settings.default_frequency)
     target_of_row = {int(r): i for i, r in enumerate(index.target_rows.tolist())}
     settings = TrainSettings(seed=seed)
     rng = np.random.default_rng(seed)
@@ -64,15 +70,21 @@ def build_examples(store: GraphStore, spec: DomainSpec, items: Sequence[Labelled
         terms = index.term_of_row[list(r.rows)]
         obs = [int(t) for t, p in zip(terms, r.present) if p]
         exc = [int(t) for t, p in zip(terms, r.present) if not p]
-        example = make_example(index, lr, obs, exc, answers, rng, settings, item.leaky)
+        seen = plain if item.split == "train" else index
+        example = make_example(seen, lr, obs, exc, answers, rng, settings, item.leaky)
         if example is not None:
             (train if item.split == "train" else validation).append(example)
-    parents = parents_of(graph, spec, index)
-    for case in simulate(index, parents, simulated, seed=seed + 1):
-        example = make_example(index, lr, case.observed, case.excluded, [case.target], rng, settings)
+    parents = parents_of(graph, spec, plain)
+    for case in simulate(plain, parents, simulated, seed=seed + 1):
+        example = make_example(plain, lr, case.observed, case.excluded, [case.target], rng, settings)
         if example is not None:
             train.append(example)
     return train, validation
+
+
+def without_evidence(spec: DomainSpec) -> DomainSpec:
+    """``spec`` reading only its main annotation relation."""
+    return dataclasses.replace(spec, evidence_relations=())
 
 
 def fit_all(store: GraphStore, spec: DomainSpec, items: Sequence[LabelledItem], out_dir: Path,
@@ -114,13 +126,17 @@ def fit_all(store: GraphStore, spec: DomainSpec, items: Sequence[LabelledItem], 
         trained = SCORERS[name].needs_training
         held_out = [i for i in leak_free if i.split == "validation"
                     or (i.split == "train" and not trained)][:calibration_cases]
-        scorer = create_scorer(name, spec)
-        if isinstance(scorer, AttentionScorer):
-            scorer.with_weights(graph, weights)
-        ranker = Ranker(graph, spec, scorer, candidate_prefixes=tuple(candidate_prefixes))
+        rankers = {}
+        for split, split_spec in (("validation", spec), ("train", without_evidence(spec))):
+            scorer = create_scorer(name, split_spec)
+            if isinstance(scorer, AttentionScorer):
+                scorer.with_weights(graph, weights)
+            rankers[split] = Ranker(graph, split_spec, scorer,
+                                    candidate_prefixes=tuple(candidate_prefixes))
         raw, hits = [], []
         for item in held_out:
-            outcome = evaluate(ranker, item.observed, item.excluded, item.answers)
+            # Training publications' cases are in the case-derived evidence: rank them without it.
+            outcome = evaluate(rankers[item.split], item.observed, item.excluded, item.answers)
             raw += outcome.probabilities
             hits += outcome.hits
         calibrations[name] = Calibration.fit(raw, hits, version=f"iso-{weights.version[-6:]}")

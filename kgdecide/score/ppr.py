@@ -34,7 +34,8 @@ class PPRSettings:
     hub_exponent: float = 0.0
     target_exponent: float = 0.0  #: final target score divided by deg ** target_exponent
     temperature: float = 2000.0  #: posterior = softmax(score * temperature)
-    relations: tuple[str, ...] = ()  #: relations walked (empty: hierarchy + finding relation)
+    #: relations walked (empty: hierarchy, finding relation and the spec's evidence relations)
+    relations: tuple[str, ...] = ()
 
 
 @dataclass(eq=False)
@@ -65,7 +66,8 @@ class PPRScorer(Scorer):
 
     def _prepare(self, graph: ArrayGraph) -> _Walk:
         s = self.settings
-        names = s.relations or (self.spec.hierarchy_relation, self.spec.finding_relation)
+        names = s.relations or (self.spec.hierarchy_relation, self.spec.finding_relation,
+                                *self.spec.evidence_relations)
         adjacency = graph.undirected([n for n in names if n in graph.relations]).astype(np.float64)
         degree = np.asarray(adjacency.sum(axis=1)).ravel()
         weight = np.where(degree > 0, np.maximum(degree, 1.0) ** -s.hub_exponent, 0.0)

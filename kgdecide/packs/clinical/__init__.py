@@ -30,6 +30,9 @@ HAS_CLINICAL_MODIFIER = "has_clinical_modifier"  #: Disease -> ClinicalAttribute
 GENE_ASSOCIATED_WITH_CONDITION = "gene_associated_with_condition"  #: Gene -> Disease
 REPLACED_BY = "replaced_by"  #: ObsoleteClass -> the term that replaces it
 CONSIDER = "consider"  #: ObsoleteClass -> a term to consider instead
+#: Disease -> PhenotypicFeature seen in published cases (``build clinical --cases``), see
+#: :mod:`kgdecide.packs.clinical.enrich`
+HAS_CASE_PHENOTYPE = "has_case_phenotype"
 
 #: Every node type the clinical build can emit.
 NODE_TYPES = (
@@ -39,7 +42,7 @@ NODE_TYPES = (
 #: Every relation the clinical build can emit.
 RELATIONS = (
     HAS_PHENOTYPE, LACKS_PHENOTYPE, IS_A, HAS_MODE_OF_INHERITANCE, HAS_CLINICAL_COURSE,
-    HAS_CLINICAL_MODIFIER, GENE_ASSOCIATED_WITH_CONDITION, REPLACED_BY, CONSIDER,
+    HAS_CLINICAL_MODIFIER, GENE_ASSOCIATED_WITH_CONDITION, REPLACED_BY, CONSIDER, HAS_CASE_PHENOTYPE,
 )
 
 

@@ -139,15 +139,42 @@ def _release(hpoa: Path, obo: Path) -> str:
     return "unknown"
 
 
-def build_clinical_graph(files: HpoFiles, advance: Advance = no_progress) -> ArrayGraph:
-    """The clinical KG of one HPO release; ``advance`` gets the bytes read of each file."""
+def build_clinical_graph(files: HpoFiles, advance: Advance = no_progress,
+                         cases: CaseSource | None = None) -> ArrayGraph:
+    """The clinical KG of one HPO release; ``advance`` gets the bytes read of each file.
+
+    With ``cases``, phenotypes seen in the published cases of those splits become
+    ``has_case_phenotype`` edges (:mod:`kgdecide.packs.clinical.enrich`)."""
     builder = GraphBuilder(default_store_name(), f"hpo-{files.release}")
     builder.meta["hpo_release"] = files.release
     read_obo(builder, files.obo, IngestOptions(advance=advance))
     add_disease_annotations(builder, files.hpoa, files.release, advance)
     add_gene_associations(builder, files.genes, files.release, advance)
+    if cases is not None:
+        _add_cases(builder, cases)
     logger.info("clinical KG: %d nodes, %d edges", builder.node_count, builder.edge_count)
     return builder.build()
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSource:
+    """Development cases to enrich the graph with, and which publication splits to use."""
+
+    path: Path
+    splits: frozenset[str]
+
+
+def _add_cases(builder: GraphBuilder, source: CaseSource) -> None:
+    from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN, read_labelled_cases
+    from kgdecide.packs.clinical.enrich import add_case_evidence, case_evidence
+
+    # Resolving case ids (obsolete terms, types) needs the graph: freeze it once without cases.
+    graph = builder.build()
+    evidence = case_evidence(graph, CLINICAL_DOMAIN, read_labelled_cases(source.path), source.splits)
+    added = add_case_evidence(builder, evidence, source.path.name)
+    builder.meta["case_evidence"] = {"file": source.path.name, "splits": sorted(source.splits),
+                                     "edges": added}
+    logger.info("case evidence: %d edges from %s", added, source.path.name)
 
 
 # --- phenotype.hpoa ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kgdecide.errors import IngestError
 from kgdecide.packs.clinical import (
-    CONSIDER, DISEASE_TYPE, HAS_PHENOTYPE, IS_A, LACKS_PHENOTYPE, PHENOTYPE_TYPE, REPLACED_BY,
+    CONSIDER, DISEASE_TYPE, HAS_CASE_PHENOTYPE, HAS_PHENOTYPE, IS_A, LACKS_PHENOTYPE, PHENOTYPE_TYPE, REPLACED_BY,
 )
 from kgdecide.score.base import DomainSpec
 
@@ -28,6 +28,7 @@ CLINICAL_DOMAIN = DomainSpec(
     excluded_relation=LACKS_PHENOTYPE,
     frequency_key="frequency",
     replacement_relations=(REPLACED_BY, CONSIDER),
+    evidence_relations=(HAS_CASE_PHENOTYPE,),  # only in graphs built with --cases
 )
 
 #: ``--diseases`` choices: id prefixes of the candidates ranked.
