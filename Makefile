@@ -1,5 +1,5 @@
 # The two commands a fresh machine needs (see README.md): `make run` and `make test`.
-.PHONY: run test setup clinical
+.PHONY: run test setup clinical bench
 
 STORE_HOME ?= $(CURDIR)/var
 KGDECIDE = .venv/bin/kgdecide --home "$(STORE_HOME)"
@@ -8,11 +8,14 @@ DEV_CASES = $(CURDIR)/../shared/data/clinical/phenopackets_dev.jsonl
 setup:
 	scripts/setup
 
-# Build the clinical KG once; train the attention scorer and calibrate every scorer once (a few
-# minutes) when the development cases are beside the checkout (without them probabilities are
-# shown uncalibrated).
+# Build the clinical KG once (with the development cases' phenotypes as case-derived evidence, from
+# their training publications, when the cases are beside the checkout); train the attention scorer
+# and calibrate every scorer once (a few minutes; without the cases probabilities are shown
+# uncalibrated).
 clinical: setup
-	@if ! $(KGDECIDE) info >/dev/null 2>&1; then $(KGDECIDE) build clinical; fi
+	@if ! $(KGDECIDE) info >/dev/null 2>&1; then \
+		if [ -f "$(DEV_CASES)" ]; then $(KGDECIDE) build clinical --cases "$(DEV_CASES)"; \
+		else $(KGDECIDE) build clinical; fi; fi
 	@if [ -f "$(DEV_CASES)" ] && [ -z "$$(ls "$(STORE_HOME)"/models/*/calibration.json 2>/dev/null)" ]; then \
 		$(KGDECIDE) train; fi
 

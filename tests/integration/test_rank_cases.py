@@ -94,6 +94,17 @@ def test_rank_cases_jsonl_for_every_scorer(scorer: str, home: Path, fixtures_dir
     assert "1 with unknown ids" in result.output or "1 with unknown ids" in (result.stderr or "")
 
 
+def test_the_default_scorer_is_attention_once_trained_else_resnik(
+        home: Path, fixtures_dir: Path, tmp_path: Path) -> None:
+    cases = str(fixtures_dir / "cases" / "cases.jsonl")
+    trained = _invoke(home, ["rank-cases", cases, "--out", str(tmp_path / "a.jsonl")])
+    assert "ranked with attention" in trained.output
+    untrained = tmp_path / "untrained"
+    _write_store(untrained)
+    fresh = _invoke(untrained, ["rank-cases", cases, "--out", str(tmp_path / "b.jsonl")])
+    assert "ranked with resnik" in fresh.output
+
+
 def test_diagnosis_fields_are_never_read(home: Path, fixtures_dir: Path, tmp_path: Path) -> None:
     source = (fixtures_dir / "cases" / "cases.jsonl").read_text().splitlines()
     with_dx, without_dx = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
