@@ -50,6 +50,8 @@ def clinical_linker_config(**overrides: object) -> LinkerConfig:
         "exclude_ids": CLINICAL_EXCLUDE_IDS,
         "stop_names": CLINICAL_STOP_NAMES,
         "function_words": CLINICAL_FUNCTION_WORDS,
+        # Diseases annotated with a phenotype: common findings outrank rare look-alikes.
+        "prior_relation": "has_phenotype",
         **overrides,
     }
     return LinkerConfig(**settings)  # type: ignore[arg-type]

@@ -59,6 +59,12 @@ class LinkerConfig:
     keep_nested: bool = False  #: also report shorter names inside a longer match
     fuzzy: bool = True  #: correct typos (one edit, two for long words)
     fuzzy_penalty: float = 0.08  #: score lost per corrected edit
+    variants: bool = True  #: also match names in another word order or word form (word bags)
+    variant_penalty: float = 0.05  #: score lost by a word-bag or rebuilt-conjunct match
+    #: link short forms the text defines ("carcinomas (BCCs)"); off by default: on GSC+ dev it
+    #: cost more precision than it gained recall (gene and syndrome short forms)
+    abbreviations: bool = False
+    coordination: bool = True  #: rebuild elided conjuncts ("palmar and plantar pits")
     dense: bool = False  #: English paraphrases by dense retrieval (slower: embeds phrases)
     dense_threshold: float = 0.9  #: cosine similarity a paraphrase needs (MiniLM; tuned on GSC+ dev)
     dense_max_words: int = 5  #: longest word run embedded as one phrase
@@ -66,6 +72,11 @@ class LinkerConfig:
     multilingual_threshold: float = 0.84  #: cosine similarity a Chinese phrase needs (E5)
     #: dense candidates this close (in score) to the best count as tied; the shortest label wins
     dense_tie: float = 0.02
+    #: relation whose edges into a node say how common it is ("has_phenotype": diseases
+    #: showing a phenotype); empty = no prior
+    prior_relation: str = ""
+    #: weight of that prior when ranking Chinese candidates (tuned on the zh dev half)
+    multilingual_prior: float = 0.08
     multilingual_names: str = "labels"  #: "labels" or "all" names embedded for E5
     function_words: frozenset[str] = ENGLISH_FUNCTION_WORDS  #: split word runs for dense search
     chinese_fillers: tuple[str, ...] = CHINESE_FILLERS  #: stripped from Chinese clauses

@@ -150,11 +150,32 @@ class DenseIndex:
     """
 
     def __init__(self, encoder: Encoder, rows: np.ndarray, names: Sequence[str],
-                 vectors: np.ndarray) -> None:
+                 vectors: np.ndarray, bias: np.ndarray | None = None) -> None:
         self.encoder = encoder
         self.rows = rows  #: node row of each embedded name
         self.names = tuple(names)
         self.vectors = vectors  #: (len(names), dim) float32 unit vectors
+        #: added to each name's similarity before ranking (a prior: how common the node is)
+        self.bias = bias
+
+    def with_prior(self, prior_by_row: np.ndarray, weight: float) -> DenseIndex:
+        """This index ranking by ``similarity + weight * prior`` of each name's node.
+
+        A weak cross-lingual model puts many rare, unrelated terms near a short phrase; the
+        prior (say, how many diseases show a phenotype) lets the common reading win.
+
+        >>> class Toy:
+        ...     name = "toy"
+        ...     def encode(self, texts, kind):
+        ...         return _normalised(np.array([[1.0, 0.1 * len(t)] for t in texts]))
+        >>> index = DenseIndex.build(Toy(), [0, 1], ["a", "abc"])
+        >>> [h.row for h in index.search(["a"], k=2)[0]]
+        [0, 1]
+        >>> [h.row for h in index.with_prior(np.array([0.0, 1.0]), 0.1).search(["a"], k=2)[0]]
+        [1, 0]
+        """
+        bias = (weight * np.asarray(prior_by_row, dtype=np.float32)[self.rows]).astype(np.float32)
+        return DenseIndex(self.encoder, self.rows, self.names, self.vectors, bias)
 
     @classmethod
     def build(cls, encoder: Encoder, rows: Sequence[int], names: Sequence[str],
@@ -175,6 +196,8 @@ class DenseIndex:
             return [[] for _ in texts]
         queries = self.encoder.encode(list(texts), "query")
         similarities = queries @ self.vectors.T
+        if self.bias is not None:
+            similarities = similarities + self.bias
         results = []
         for sims in similarities:
             # Take more than k names: several names of one node may be nearest.

@@ -53,6 +53,7 @@ class Hit:
     first: int  #: index of the first token
     last: int  #: index of the last token (inclusive)
     entries: tuple[Entry, ...]
+    variant: bool = False  #: matched by word bag (order/word form differ), not exactly
 
 
 def _is_acronym(name: str) -> bool:

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from kgdecide.errors import InvalidQuery
 from kgdecide.graph.store import GraphStore
 from kgdecide.link.assertion import CHINESE, ENGLISH, AssertionRules, assertion_status
@@ -24,6 +26,9 @@ from kgdecide.link.dense import (DenseIndex, E5Encoder, Encoder, MiniLMEncoder,
 from kgdecide.link.fuzzy import TypoCorrector
 from kgdecide.link.lexicon import Entry, Hit, Lexicon
 from kgdecide.link.text import Token, blank_markup, english_words, has_han, phrase_key, tokenize
+from kgdecide.link.abbreviation import short_form_uses
+from kgdecide.link.coordination import expand_coordinations
+from kgdecide.link.variants import VariantIndex, bag_key
 from kgdecide.types import AssertionStatus, Direction, Finding, FindingStatus, Mention, Node
 
 logger = logging.getLogger(__name__)
@@ -105,8 +110,10 @@ class Linker:
     def __init__(self, lexicon: Lexicon, config: LinkerConfig,
                  corrector: TypoCorrector | None = None,
                  english: AssertionRules = ENGLISH, chinese: AssertionRules = CHINESE,
-                 dense_factory: _DenseFactory | None = None) -> None:
+                 dense_factory: _DenseFactory | None = None,
+                 variants: VariantIndex | None = None) -> None:
         self.lexicon = lexicon
+        self.variants = variants
         self.config = config
         self.corrector = corrector
         self.english = english
@@ -128,6 +135,7 @@ class Linker:
         config = config or LinkerConfig()
         nodes = list(_linkable_nodes(store, config))
         lexicon = Lexicon.from_nodes(nodes, config.stop_names, config.min_key_chars)
+        variants = VariantIndex.from_nodes(nodes, config.stop_names) if config.variants else None
         corrector = None
         if config.fuzzy:
             corrector = TypoCorrector(lexicon.vocabulary, known_words=english_words())
@@ -135,7 +143,7 @@ class Linker:
                                 english_encoder or MiniLMEncoder(),
                                 multilingual_encoder or E5Encoder())
         logger.info("linker: %d nodes, %d names indexed", len(lexicon), len(lexicon.entries))
-        return cls(lexicon, config, corrector, dense_factory=factory)
+        return cls(lexicon, config, corrector, dense_factory=factory, variants=variants)
 
     # --- public ------------------------------------------------------------------------------
 
@@ -155,6 +163,8 @@ class Linker:
         clean = blank_markup(text).replace("\x00", " ")
         notes: list[str] = []
         spans = self._lexicon_spans(clean)
+        if self.config.abbreviations:
+            spans += self._abbreviation_spans(clean, spans)
         if self.config.dense:
             spans += self._english_dense_spans(clean, spans)
         if has_han(clean):
@@ -179,11 +189,41 @@ class Linker:
         else:
             keys, edits = [t.key for t in tokens], [0] * len(tokens)
         hits = self.lexicon.find(tokens, keys, text)
-        return [self._hit_span(hit, tokens, edits) for hit in _resolve_overlaps(hits, self.config.keep_nested)]
+        if self.variants is not None:
+            exact = {(h.first, h.last) for h in hits}
+            hits += [h for h in self.variants.find(tokens, text, keys) if (h.first, h.last) not in exact]
+        kept = _resolve_overlaps(hits, self.config.keep_nested)
+        if self.config.coordination:
+            # Elided conjuncts overlap the written one by nature: added after the resolution.
+            kept += expand_coordinations(kept, tokens, keys, text, self._lookup)
+        return [self._hit_span(hit, tokens, edits) for hit in kept]
+
+    def _lookup(self, keys: Sequence[str]) -> tuple[Entry, ...] | None:
+        """The names spelled by token keys, exactly or else as a word bag."""
+        found = self.lexicon.entries.get(" ".join(keys))
+        if found is None and self.variants is not None:
+            found = self.variants.entries.get(bag_key(keys) or "")
+        return found
+
+    def _abbreviation_spans(self, text: str, spans: list[_Span]) -> list[_Span]:
+        """Uses of short forms the text defines after a linked span, with its candidates."""
+        by_offsets = {(s.start, s.end): s for s in spans}
+        taken = set(by_offsets)
+        found = []
+        for start, end, long_start, long_end in short_form_uses(text, list(by_offsets)):
+            if (start, end) in taken or any(s < end and start < e for s, e in by_offsets):
+                continue
+            taken.add((start, end))
+            source = by_offsets[(long_start, long_end)]
+            penalty = self.config.variant_penalty
+            found.append(_Span(start, end, [_Candidate(c.row, c.score - penalty, c.name)
+                                            for c in source.candidates], source.words))
+        return found
 
     def _hit_span(self, hit: Hit, tokens: Sequence[Token], edits: Sequence[int]) -> _Span:
         scores = self.config.kind_scores
         cost = sum(edits[hit.first:hit.last + 1]) * self.config.fuzzy_penalty
+        cost += self.config.variant_penalty if hit.variant else 0.0
         best: dict[int, _Candidate] = {}
         for entry in hit.entries:
             score = max(0.0, scores[entry.kind] - cost - _short_penalty(entry))
@@ -292,7 +332,9 @@ def _resolve_overlaps(hits: list[Hit], keep_nested: bool) -> list[Hit]:
     """Longest first; a hit overlapping a kept one is dropped, except a hit wholly inside it
     when ``keep_nested`` (the shorter, more general name)."""
     kept: list[Hit] = []
-    for hit in sorted(hits, key=lambda h: (-(h.last - h.first), min(e.kind for e in h.entries), h.first)):
+    # An exact match beats a word-bag match of the same length.
+    for hit in sorted(hits, key=lambda h: (-(h.last - h.first), h.variant,
+                                           min(e.kind for e in h.entries), h.first)):
         clash = False
         for other in kept:
             if hit.first <= other.last and other.first <= hit.last:
@@ -406,7 +448,22 @@ class _DenseFactory:
         return self._index("en", all_names=True)
 
     def multilingual(self) -> DenseIndex | None:
-        return self._index("ml", all_names=self._config.multilingual_names == "all")
+        index = self._index("ml", all_names=self._config.multilingual_names == "all")
+        config = self._config
+        if index is None or not config.prior_relation or config.multilingual_prior <= 0:
+            return index
+        with self._lock:
+            if "ml+prior" not in self._indexes:
+                self._indexes["ml+prior"] = index.with_prior(self._prior(), config.multilingual_prior)
+            return self._indexes["ml+prior"]
+
+    def _prior(self) -> np.ndarray:
+        """log(1 + number of ``prior_relation`` edges into each node), scaled to 0..1."""
+        relation = self._config.prior_relation
+        counts = np.array([len(self._store.neighbors(node.id, relation, Direction.IN))
+                           for node in self._nodes], dtype=np.float64)
+        prior = np.log1p(counts)
+        return prior / prior.max() if prior.size and prior.max() > 0 else prior
 
     def _index(self, which: str, all_names: bool) -> DenseIndex | None:
         with self._lock:
