@@ -125,7 +125,8 @@ def decide(
     top = order[: query.top_k]
     evidence = explain_candidates(ranker.graph, ranker.spec, ranker.scorer, result, top)
     asked = set(resolved.ids)
-    suggestions = next_questions(ranker.graph, ranker.spec, result, order, asked, k=questions)
+    suggestions = next_questions(ranker.graph, ranker.spec, result, order, asked, k=questions,
+                                 absent_counts=ranker.scorer.uses_excluded)
     return Decision(
         query=query, candidates=candidates, evidence=evidence, next_questions=suggestions,
         provenance=Provenance(

@@ -4,6 +4,11 @@ For each finding not yet asked that some top candidate is annotated with, the an
 absent) is modelled per candidate as ``P(yes | d) = (1 - eps) F[d, h] + eps * bg[h]``; the
 suggestion is the finding with the highest expected information gain (expected drop in the
 entropy of the posterior over the top candidates).
+
+The gain counts only answers the scorer will act on: for a scorer that ignores excluded findings
+an "absent" answer leaves its ranking as it was, so such a question is worth only its "present"
+branch (``absent_counts=False``). Otherwise the top candidate's own typical features, which the
+patient mostly turns out not to have, would be asked again and again without moving anything.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ from kgdecide.score.base import DomainSpec, ScoreResult
 
 
 def next_questions(graph: ArrayGraph, spec: DomainSpec, result: ScoreResult, order: np.ndarray,
-                   asked: Collection[str], k: int = 3, top: int = 20, epsilon: float = 0.05
-                   ) -> tuple[str, ...]:
-    """Up to ``k`` finding ids to ask next, most informative first.
+                   asked: Collection[str], k: int = 3, top: int = 20, epsilon: float = 0.05,
+                   absent_counts: bool = True) -> tuple[str, ...]:
+    """Up to ``k`` finding ids to ask next, most informative first; ``absent_counts``: whether
+    the scorer acts on "absent" answers (its ``uses_excluded``).
 
     >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
     >>> from kgdecide.score import create_scorer
@@ -45,7 +51,7 @@ def next_questions(graph: ArrayGraph, spec: DomainSpec, result: ScoreResult, ord
         return ()
     block = index.closure[targets][:, terms].toarray()  # F[d, h]
     yes = (1 - epsilon) * block + epsilon * index.background[terms][None, :]
-    gain = _entropy(p) - _expected_entropy(p, yes)
+    gain = _entropy(p) - _expected_entropy(p, yes, absent_counts)
     best = np.argsort(-gain, kind="stable")[:k]
     return tuple(graph.id_list[int(index.term_rows[terms[b]])] for b in best.tolist() if gain[b] > 0)
 
@@ -55,10 +61,13 @@ def _entropy(p: np.ndarray) -> float:
     return float(-(q * np.log(q)).sum())
 
 
-def _expected_entropy(p: np.ndarray, yes: np.ndarray) -> np.ndarray:
-    """Expected posterior entropy per question: columns of ``yes`` are P(yes | candidate)."""
+def _expected_entropy(p: np.ndarray, yes: np.ndarray, absent_counts: bool = True) -> np.ndarray:
+    """Expected posterior entropy per question: columns of ``yes`` are P(yes | candidate). When
+    absent answers are ignored, the "no" branch keeps the current entropy."""
     out = np.zeros(yes.shape[1])
-    for answer in (yes, 1.0 - yes):
+    if not absent_counts:
+        out += (p[:, None] * (1.0 - yes)).sum(axis=0) * _entropy(p)
+    for answer in (yes, 1.0 - yes) if absent_counts else (yes,):
         joint = p[:, None] * answer
         mass = joint.sum(axis=0)
         post = joint / np.where(mass > 0, mass, 1.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kgdecide.explain.questions import next_questions
 from kgdecide.graph.embedded import EmbeddedStore
 from kgdecide.pipeline import Ranker, decide
@@ -31,3 +33,17 @@ def test_decide_returns_next_questions() -> None:
     ranker = Ranker.create(EmbeddedStore(toy_graph()), TOY_SPEC, "lr")
     decision = decide(ranker, Query((Finding("S:neuro"),)), questions=2)
     assert 1 <= len(decision.next_questions) <= 2
+
+
+def test_a_scorer_that_ignores_absent_answers_gains_only_from_present_ones() -> None:
+    import numpy as np
+
+    from kgdecide.explain.questions import _entropy, _expected_entropy
+
+    p = np.array([0.5, 0.5])
+    yes = np.array([[0.0], [1.0]])  # the answer tells the two candidates apart either way
+    both = _entropy(p) - _expected_entropy(p, yes, absent_counts=True)[0]
+    present_only = _entropy(p) - _expected_entropy(p, yes, absent_counts=False)[0]
+    assert both == pytest.approx(np.log(2))
+    # "absent" (half the time) leaves the ranking as it was: half the information.
+    assert present_only == pytest.approx(np.log(2) / 2)
