@@ -36,6 +36,8 @@ def next_questions(graph: ArrayGraph, spec: DomainSpec, result: ScoreResult, ord
     """
     index = annotation_index(graph, spec)
     chosen = order[:top]
+    if len(chosen) == 0:
+        return ()  # no candidate to tell apart
     targets = chosen  # result.targets is index.target_rows for every scorer here
     weights = result.probabilities[chosen]
     p = weights / weights.sum() if weights.sum() > 0 else np.full(len(chosen), 1 / len(chosen))

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
+from kgdecide.errors import InvalidQuery
 from kgdecide.graph.store import GraphStore
 from kgdecide.types import Decision, Query
 
@@ -46,6 +47,7 @@ class PipelineDecider:
         self.home = home
         self.default_scorer = default_scorer
         self._rankers: dict[str, Any] = {}
+        self._prefix_cache: dict[tuple[str, tuple[str, ...]], bool] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -56,7 +58,7 @@ class PipelineDecider:
         if not pipeline_available():
             return None
         from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN
-        from kgdecide.score.commands import DEFAULT_SCORER
+        from kgdecide.score.commands import DEFAULT_SCORER, UNTRAINED_DEFAULT_SCORER
 
         if not store.counts().nodes_by_type.get(CLINICAL_DOMAIN.target_type):
             logger.warning("no %s nodes in this graph: decisions are off", CLINICAL_DOMAIN.target_type)
@@ -65,9 +67,9 @@ class PipelineDecider:
         needs_model = decider.default_scorer == "attention"
         if default_scorer is None and needs_model and not decider._model_file().is_file():
             # No trained attention model for this graph version yet: serve the best untrained one.
-            logger.warning("no trained model for this graph; default scorer is lr until "
-                           "`kgdecide train` runs")
-            decider.default_scorer = "lr"
+            logger.warning("no trained model for this graph; default scorer is %s until "
+                           "`kgdecide train` runs", UNTRAINED_DEFAULT_SCORER)
+            decider.default_scorer = UNTRAINED_DEFAULT_SCORER
         ranker = decider.ranker(decider.default_scorer)
         ranker.scorer.prepare(ranker.graph)  # build the per-graph arrays now, not on a request
         return decider
@@ -104,4 +106,27 @@ class PipelineDecider:
     def __call__(self, query: Query, scorer: str | None = None) -> Decision:
         from kgdecide.pipeline import decide
 
-        return decide(self.ranker(scorer or self.default_scorer), query)
+        ranker = self.ranker(scorer or self.default_scorer)
+        if query.candidate_prefixes and not self._any_candidate(ranker.graph,
+                                                                query.candidate_prefixes):
+            # Found by the injection tests: with no candidate left, explaining the (empty)
+            # ranking divided by zero (a 500). The client's target is what is wrong: say so.
+            raise InvalidQuery("target", f"no {self.spec.target_type} id starts with "
+                               f"{' or '.join(map(repr, query.candidate_prefixes))}; use a "
+                               "prefix such as 'OMIM:' or 'ORPHA:', or leave target out")
+        return decide(ranker, query)
+
+    def _any_candidate(self, graph: Any, prefixes: tuple[str, ...]) -> bool:
+        """Whether any node of the target type has an id with one of ``prefixes`` (cached for a
+        bounded number of prefix sets: the prefixes come from clients)."""
+        key = (graph.version, prefixes)
+        found = self._prefix_cache.get(key)
+        if found is None:
+            ids = graph.id_list
+            found = any(ids[int(row)].startswith(prefixes)
+                        for row in graph.rows_of_type(self.spec.target_type))
+            with self._lock:
+                if len(self._prefix_cache) >= 1024:
+                    self._prefix_cache.clear()
+                self._prefix_cache[key] = found
+        return found

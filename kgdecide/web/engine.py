@@ -112,7 +112,7 @@ class Engine:
             padded = query.cursor + "=" * (-len(query.cursor) % 4)
             data = json.loads(base64.urlsafe_b64decode(padded.encode()))
             offset, digest = int(data["o"]), str(data["f"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError):  # OverflowError: {"o": 1e999}
             raise InvalidQuery("cursor", "is not a cursor this API issued; pass next_cursor from "
                                "the previous page unchanged, or leave it out for the first page") from None
         if digest != self._filters_digest(query) or offset < 0:

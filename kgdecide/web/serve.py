@@ -3,16 +3,32 @@
 The app is built once in the gunicorn master (``preload_app``) before the workers fork, so the
 store, search index and linker are loaded once and shared copy-on-write, and a missing store
 stops the command with its message instead of failing in every worker.
+
+Workers are gunicorn ``gthread`` workers behind :class:`~kgdecide.web.overload.LoadShedder`: each
+runs one request at a time in the app (as a sync worker would) but keeps threads to read slow
+clients' bodies and to answer 503 + Retry-After at once when its bounded queue would make a request
+wait over half a second, instead of leaving the excess in the listen backlog where waits grow
+without bound under overload (see docs/RELIABILITY.md).
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from kgdecide.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+
+#: Threads per worker: one runs the app, the others read request bodies, wait in the bounded
+#: queue (at most 24, see OverloadLimits) or answer 503 at once; idle keep-alive connections hold
+#: no thread.
+THREADS = 32
+
+#: Seconds a client may take for any one read of its request line, headers or body.
+CLIENT_READ_TIMEOUT = 10.0
 
 
 def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
@@ -21,9 +37,13 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     >>> gunicorn_options("127.0.0.1", 5000, 2)["bind"]
     ['127.0.0.1:5000']
     """
+    from kgdecide.web.overload import thread_worker
+
     return {
         "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
         "workers": max(1, workers),
+        "worker_class": thread_worker(CLIENT_READ_TIMEOUT),
+        "threads": THREADS,
         "preload_app": True,
         "timeout": 120,  # the first Chinese text loads a multilingual model in that worker
         "graceful_timeout": 10,
@@ -37,15 +57,66 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     }
 
 
+#: Bytes written (and removed) at start to prove the data directory takes writes: a few audit rows.
+PROBE_BYTES = 64 * 1024
+
+
+def check_writable(home: Path) -> None:
+    """Fail at start, naming ``home``, when the key and audit databases there cannot be written.
+
+    Without this a read-only or full data directory surfaces later, in the middle of a request
+    (the first decision's audit write). The probe writes and syncs :data:`PROBE_BYTES`, so a disk
+    with no room left fails here too.
+
+    >>> import tempfile
+    >>> check_writable(Path(tempfile.mkdtemp()))
+    """
+    import os
+    import tempfile
+
+    from kgdecide.errors import ConfigError
+
+    fix = ("serve needs a writable data directory for its key and audit databases: free space "
+           "there, mount it read-write, or point KGDECIDE_HOME (or --home) at another directory")
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=home, prefix=".write-probe-") as probe:
+            probe.write(b"\0" * PROBE_BYTES)
+            probe.flush()
+            os.fsync(probe.fileno())
+        for name in ("keys.sqlite3", "audit.sqlite3"):
+            database = home / name
+            if database.exists() and not os.access(database, os.W_OK):
+                raise ConfigError(f"the data directory {home}: {database.name} is read-only; {fix}")
+    except OSError as e:
+        raise ConfigError(f"the data directory {home} cannot be written ({e.strerror or e}); "
+                          f"{fix}") from e
+
+
+def _close_connections_before_fork(app: Any, store: str) -> None:
+    """Close the Neo4j driver that building the app opened: forked workers would share its
+    sockets and read each other's replies (a 500 on a worker's first request). The store opens a
+    driver of its own in each worker on first use."""
+    from kgdecide.graph import is_neo4j_uri
+
+    if is_neo4j_uri(store):
+        app.extensions["kgdecide"].engine.store.close()
+
+
 def run(settings: Settings, store: str, host: str = "127.0.0.1", port: int = 5000,
         workers: int = 2) -> None:
     """Serve until interrupted."""
     from gunicorn.app.base import BaseApplication
 
-    from kgdecide.web import create_app
+    from kgdecide.web import MAX_BODY_BYTES, create_app
+    from kgdecide.web.overload import LoadShedder, OverloadLimits
 
     logging.getLogger("kgdecide").setLevel(logging.INFO)
+    check_writable(settings.home)
     app = create_app({"SETTINGS": settings, "STORE": store})
+    _close_connections_before_fork(app, store)
+    app.wsgi_app = LoadShedder(app.wsgi_app, OverloadLimits(  # type: ignore[method-assign]
+        body_timeout=CLIENT_READ_TIMEOUT, max_body=MAX_BODY_BYTES))
     options = gunicorn_options(host, port, workers)
 
     class _Server(BaseApplication):  # type: ignore[misc]

@@ -143,8 +143,8 @@ def test_default_app_uses_the_pipeline_when_built_in(make_app: Callable[..., Fla
     app = make_app()  # no DECIDE override: what `kgdecide serve` gets
     engine = app.extensions["kgdecide"].engine
     assert isinstance(engine.decider, decider_module.PipelineDecider)
-    # The default scorer (resnik) needs no trained model, so a fresh home serves it as it is.
-    from kgdecide.score.commands import DEFAULT_SCORER
+    # A fresh home has no trained attention model: the best untrained scorer is served.
+    from kgdecide.score.commands import UNTRAINED_DEFAULT_SCORER
 
-    assert engine.decider.default_scorer == DEFAULT_SCORER
+    assert engine.decider.default_scorer == UNTRAINED_DEFAULT_SCORER
     assert app.test_client().get("/api/v1/healthz").get_json()["scorer_available"] is True

@@ -47,3 +47,11 @@ def test_a_scorer_that_ignores_absent_answers_gains_only_from_present_ones() -> 
     assert both == pytest.approx(np.log(2))
     # "absent" (half the time) leaves the ranking as it was: half the information.
     assert present_only == pytest.approx(np.log(2) / 2)
+
+
+def test_no_candidates_no_questions() -> None:
+    import numpy as np
+
+    g = toy_graph()
+    result = create_scorer("lr", TOY_SPEC).score(g, [g.row("S:neuro")], [True])
+    assert next_questions(g, TOY_SPEC, result, np.zeros(0, dtype=np.int64), {"S:neuro"}) == ()
