@@ -93,7 +93,10 @@ def mention_record(m: Any) -> dict[str, Any]:
 
 
 def result_record(doc_id: Any, result: Any) -> dict[str, Any]:
-    record: dict[str, Any] = {"id": doc_id, "mentions": [mention_record(m) for m in result.mentions]}
+    mentions = [mention_record(m) for m in result.mentions]
+    for i in result.implied:  # optional key: a nested general term the enclosing one implies
+        mentions[i]["implied"] = True
+    record: dict[str, Any] = {"id": doc_id, "mentions": mentions}
     if result.notes:
         record["notes"] = list(result.notes)
     return record
@@ -152,9 +155,11 @@ def _print_table(result: Any, show_all: bool) -> None:
     table = Table()
     for column in ("span", "text", "id", "label", "score", "status"):
         table.add_column(column, justify="right" if column == "score" else "left")
+    implied = {result.mentions[i] for i in result.implied}
     rows = list(result.mentions) + (list(result.abstained) if show_all else [])
     for m in sorted(rows, key=lambda m: m.start):
         status = m.status.value if m in result.mentions else f"{m.status.value} (abstained)"
+        status += " (implied)" if m in implied else ""
         table.add_row(f"{m.start}-{m.end}", m.text, m.node_id, m.label, f"{m.score:.2f}", status)
     console.print(table)
     for note in result.notes:

@@ -15,7 +15,7 @@ from kgdecide.link.lexicon import NameKind
 #: Confidence of an exact (normalised) match by where the name comes from.
 DEFAULT_KIND_SCORES: Mapping[NameKind, float] = MappingProxyType({
     NameKind.LABEL: 0.98, NameKind.EXACT: 0.95, NameKind.SYNONYM: 0.92,
-    NameKind.LAYPERSON: 0.9, NameKind.RELATED: 0.75,
+    NameKind.LAYPERSON: 0.9, NameKind.RELATED: 0.75, NameKind.DERIVED: 0.85,
 })
 
 #: English function words: dense retrieval looks at runs of words between these.
@@ -57,6 +57,9 @@ class LinkerConfig:
     min_score: float = 0.6  #: below this a mention is abstained (kept aside with its candidates)
     max_alternatives: int = 3  #: runner-up candidates kept per mention
     keep_nested: bool = False  #: also report shorter names inside a longer match
+    #: with ``keep_nested``: keep a nested name outside a coordination only when its node is a
+    #: proper ancestor of the enclosing one's (``hierarchy_relation``), marked implied
+    sift_nested: bool = True
     fuzzy: bool = True  #: correct typos (one edit, two for long words)
     fuzzy_penalty: float = 0.08  #: score lost per corrected edit
     variants: bool = True  #: also match names in another word order or word form (word bags)
@@ -65,6 +68,9 @@ class LinkerConfig:
     #: cost more precision than it gained recall (gene and syndrome short forms)
     abbreviations: bool = False
     coordination: bool = True  #: rebuild elided conjuncts ("palmar and plantar pits")
+    #: also match a node's modifiers crossed with its heads ("acoustic neurinoma" from
+    #: "Acoustic neuroma" + "Vestibular neurinoma"), see :mod:`kgdecide.link.compose`
+    compose: bool = True
     dense: bool = False  #: English paraphrases by dense retrieval (slower: embeds phrases)
     dense_threshold: float = 0.9  #: cosine similarity a paraphrase needs (MiniLM; tuned on GSC+ dev)
     dense_max_words: int = 5  #: longest word run embedded as one phrase

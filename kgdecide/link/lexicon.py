@@ -26,13 +26,17 @@ class NameKind(enum.IntEnum):
     SYNONYM = 2  #: a synonym whose scope the graph does not say
     LAYPERSON = 3  #: a plain-language synonym
     RELATED = 4  #: a related (looser) synonym
+    DERIVED = 5  #: composed by the linker from the node's own names (:mod:`kgdecide.link.compose`)
 
 
+#: Property under which the linker adds names it composed (never stored in a graph).
+DERIVED_PROPERTY = "derived_synonyms"
 #: Node properties that classify synonyms, checked in this order.
 SYNONYM_PROPERTIES: Mapping[str, NameKind] = {
     "exact_synonyms": NameKind.EXACT,
     "layperson_synonyms": NameKind.LAYPERSON,
     "related_synonyms": NameKind.RELATED,
+    DERIVED_PROPERTY: NameKind.DERIVED,
 }
 
 

@@ -27,6 +27,7 @@ from kgdecide.link.fuzzy import TypoCorrector
 from kgdecide.link.lexicon import Entry, Hit, Lexicon
 from kgdecide.link.text import Token, blank_markup, english_words, has_han, phrase_key, tokenize
 from kgdecide.link.abbreviation import short_form_uses
+from kgdecide.link.compose import with_composed_names
 from kgdecide.link.coordination import expand_coordinations
 from kgdecide.link.variants import VariantIndex, bag_key
 from kgdecide.types import AssertionStatus, Direction, Finding, FindingStatus, Mention, Node
@@ -48,13 +49,18 @@ class LinkResult:
     mentions: tuple[Mention, ...]  #: linked spans, in text order
     abstained: tuple[Mention, ...] = ()  #: spans whose best candidate scored below ``min_score``
     notes: tuple[str, ...] = ()  #: why nothing (or less) was found: "empty text", ...
+    #: indexes into ``mentions`` of nested mentions whose node is an ancestor of the node of
+    #: the mention enclosing them: shown, but the enclosing one says it all
+    implied: frozenset[int] = frozenset()
 
     def by_status(self, status: AssertionStatus) -> tuple[Mention, ...]:
-        return tuple(m for m in self.mentions if m.status is status)
+        return tuple(m for i, m in enumerate(self.mentions)
+                     if m.status is status and i not in self.implied)
 
     @property
     def present_ids(self) -> tuple[str, ...]:
-        """Ids of the findings stated as present, without repeats."""
+        """Ids of the findings stated as present, without repeats (implied mentions left out:
+        "acoustic neuroma" gives Acoustic neuroma, not also Neuroma)."""
         return tuple(dict.fromkeys(m.node_id for m in self.by_status(AssertionStatus.PRESENT)))
 
     @property
@@ -111,8 +117,14 @@ class Linker:
                  corrector: TypoCorrector | None = None,
                  english: AssertionRules = ENGLISH, chinese: AssertionRules = CHINESE,
                  dense_factory: _DenseFactory | None = None,
-                 variants: VariantIndex | None = None) -> None:
+                 variants: VariantIndex | None = None,
+                 parents: Sequence[Sequence[int]] | None = None) -> None:
         self.lexicon = lexicon
+        #: per lexicon row, the rows of its parents (``config.hierarchy_relation``); None = no
+        #: hierarchy known, nested mentions are then kept as they are
+        self.parents = parents
+        self._ancestors: dict[int, frozenset[int]] = {}
+        self._row = {node_id: i for i, node_id in enumerate(lexicon.ids)} if parents else {}
         self.variants = variants
         self.config = config
         self.corrector = corrector
@@ -134,8 +146,12 @@ class Linker:
         """
         config = config or LinkerConfig()
         nodes = list(_linkable_nodes(store, config))
-        lexicon = Lexicon.from_nodes(nodes, config.stop_names, config.min_key_chars)
-        variants = VariantIndex.from_nodes(nodes, config.stop_names) if config.variants else None
+        # Composed names go to the lexicon and word bags only: the dense indexes (and their
+        # cached embeddings) keep the graph's own names.
+        parent_rows = _parent_rows(store, nodes, config.hierarchy_relation)
+        named = with_composed_names(nodes, parent_rows) if config.compose else nodes
+        lexicon = Lexicon.from_nodes(named, config.stop_names, config.min_key_chars)
+        variants = VariantIndex.from_nodes(named, config.stop_names) if config.variants else None
         corrector = None
         if config.fuzzy:
             corrector = TypoCorrector(lexicon.vocabulary, known_words=english_words())
@@ -143,7 +159,9 @@ class Linker:
                                 english_encoder or MiniLMEncoder(),
                                 multilingual_encoder or E5Encoder())
         logger.info("linker: %d nodes, %d names indexed", len(lexicon), len(lexicon.entries))
-        return cls(lexicon, config, corrector, dense_factory=factory, variants=variants)
+        parents = parent_rows if config.keep_nested and config.sift_nested else None
+        return cls(lexicon, config, corrector, dense_factory=factory, variants=variants,
+                   parents=parents)
 
     # --- public ------------------------------------------------------------------------------
 
@@ -173,9 +191,12 @@ class Linker:
             else:
                 notes.append("Chinese text was not linked: multilingual linking is off")
         mentions, abstained = self._decide(text, clean, spans)
+        implied: frozenset[int] = frozenset()
+        if self.config.keep_nested and self.config.sift_nested and self.parents is not None:
+            mentions, implied = self._sift_nested(mentions)
         if not mentions:
             notes.append("no names of the graph were recognised in the text")
-        return LinkResult(tuple(mentions), tuple(abstained), tuple(notes))
+        return LinkResult(tuple(mentions), tuple(abstained), tuple(notes), implied)
 
     def link_many(self, texts: Iterable[str]) -> list[LinkResult]:
         return [self.link(t) for t in texts]
@@ -289,6 +310,44 @@ class Linker:
             (mentions if best.score >= self.config.min_score else abstained).append(mention)
         return mentions, abstained
 
+    def _sift_nested(self, mentions: list[Mention]) -> tuple[list[Mention], frozenset[int]]:
+        """Judge each mention wholly inside a longer one by the hierarchy.
+
+        Inside a coordination ("palmar and plantar pits") a nested mention is a finding of its
+        own and stays. Otherwise it stays only when its node is a proper ancestor of the
+        enclosing mention's node ("colitis" in "ulcerative colitis"), and is then marked
+        implied. The same node again ("developmental delay" in "global developmental delay")
+        adds nothing; an unrelated node is another sense of the words ("nevus" in "basal cell
+        nevus syndrome", "carcinoma" in "basal cell carcinoma", which HPO files elsewhere).
+        Both are dropped.
+        """
+        row = self._row
+        kept: list[Mention] = []
+        implied: set[int] = set()
+        active: list[Mention] = []  # earlier mentions (by start) still open at this one's start
+        for m in mentions:
+            active = [o for o in active if o.end > m.start]
+            outer = max((o for o in active if m.end <= o.end and o.end - o.start > m.end - m.start),
+                        key=lambda o: o.end - o.start, default=None)
+            active.append(m)
+            if outer is None or _is_coordination(outer.text):
+                kept.append(m)
+            elif m.node_id != outer.node_id and row[m.node_id] in self._ancestors_of(row[outer.node_id]):
+                implied.add(len(kept))
+                kept.append(m)
+        return kept, frozenset(implied)
+
+    def _ancestors_of(self, row: int) -> frozenset[int]:
+        """The row and every row above it in the hierarchy (memoised)."""
+        found = self._ancestors.get(row)
+        if found is None:
+            seen, frontier = {row}, [row]
+            while frontier:
+                frontier = [p for r in frontier for p in self.parents[r] if p not in seen]  # type: ignore[index]
+                seen.update(frontier)
+            found = self._ancestors[row] = frozenset(seen)
+        return found
+
     def _rank(self, text: str, span: _Span) -> list[_Candidate]:
         ranked = sorted(span.candidates, key=lambda c: (-c.score, c.row))
         if span.dense and len(ranked) > 1:
@@ -317,10 +376,33 @@ class Linker:
         context = {t.key for t in tokenize(text[left:span.start] + " " + text[span.end:right])}
         def overlap(c: _Candidate) -> int:
             return len(context & set(phrase_key(self.lexicon.labels[c.row]).split()))
-        ranked = sorted(ranked, key=lambda c: (-round(c.score, 2), -overlap(c), c.row))
+        # Still tied: the shorter label, more often the general term the writer meant ("ear
+        # anomalies" is a name of both Abnormality of the ear and of the outer ear).
+        ranked = sorted(ranked, key=lambda c: (-round(c.score, 2), -overlap(c),
+                                               len(self.lexicon.labels[c.row]), c.row))
         top = ranked[0]
         ranked[0] = _Candidate(top.row, top.score * 0.9, top.name)
         return ranked
+
+
+#: A span joining several findings: "and", "or", a comma or a slash between its words.
+_COORDINATION = re.compile(r"\b(?:and|or|nor)\b|[,/&;]", re.IGNORECASE)
+
+
+def _is_coordination(span: str) -> bool:
+    """
+    >>> _is_coordination("palmar and/or plantar pits"), _is_coordination("basal cell carcinoma")
+    (True, False)
+    """
+    return _COORDINATION.search(span) is not None
+
+
+def _parent_rows(store: GraphStore, nodes: Sequence[Node], relation: str) -> list[tuple[int, ...]]:
+    """Per node (row), the rows of its parents among ``nodes``."""
+    if not store.counts().edges_by_relation.get(relation):
+        return [() for _ in nodes]  # a graph without a hierarchy: every node is a root
+    row = {node.id: i for i, node in enumerate(nodes)}
+    return [tuple(row[p] for p in store.neighbors(node.id, relation) if p in row) for node in nodes]
 
 
 def _short_penalty(entry: Entry) -> float:

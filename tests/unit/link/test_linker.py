@@ -38,7 +38,9 @@ def test_longest_name_wins_an_overlap(linker: Linker) -> None:
 
 
 def test_nested_names_are_kept_when_asked(mini_store: EmbeddedStore) -> None:
-    nested = Linker.from_store(mini_store, LinkerConfig(keep_nested=True, multilingual=False))
+    # Unsifted: every nested name stays (the sifting by hierarchy is in test_nested.py).
+    nested = Linker.from_store(mini_store, LinkerConfig(keep_nested=True, sift_nested=False,
+                                                        multilingual=False))
     ids = [m.node_id for m in nested.link("External ear anomalies.").mentions]
     assert ids == ["HP:0000356", "HP:0000598"]
 
@@ -131,3 +133,16 @@ def test_findings_keep_present_and_excluded_only(linker: Linker) -> None:
     result = linker.link("Seizures; no fever. Mother has short stature. Possible ataxia.")
     assert [(f.id, f.status.value) for f in result.findings()] == [
         ("HP:0001250", "present"), ("HP:0001945", "excluded")]
+
+
+def test_a_tie_between_equal_names_goes_to_the_shorter_label() -> None:
+    from kgdecide.graph.builder import GraphBuilder
+
+    builder = GraphBuilder("tie")
+    # Both terms list the same name (up to the plural); the outer ear comes first by row.
+    builder.add_node("HP:0000356", "PhenotypicFeature", "Abnormality of the outer ear", ["Ear anomalies"])
+    builder.add_node("HP:0000598", "PhenotypicFeature", "Abnormality of the ear", ["Ear anomaly"])
+    tied = Linker.from_store(EmbeddedStore(builder.build()), LinkerConfig(multilingual=False))
+    [m] = tied.link("Ear anomalies were noted.").mentions
+    assert m.node_id == "HP:0000598"
+    assert m.alternatives[0][0] == "HP:0000356"

@@ -79,3 +79,33 @@ def test_exact_match_wins_and_variants_score_lower(mini_store: EmbeddedStore) ->
     assert variant.score < exact.score
     off = Linker.from_store(mini_store, LinkerConfig(multilingual=False, variants=False))
     assert off.link("Cleft of the palate.").mentions == ()
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    (["renal", "agenesis"], "Kidney agenesis"),
+    (["hepatic", "fibrosis"], "Fibrosis of the liver"),
+    (["cutaneous", "manifestation"], "Abnormality of the skin"),
+    (["pulmonary", "cyst"], "Lung cyst"),
+    (["dental", "anomaly"], "Abnormality of the teeth"),
+])
+def test_anatomical_adjectives_share_the_organ_bag(text: list[str], name: str) -> None:
+    assert bag_key(text) == bag_key(phrase_key(name).split())
+
+
+@pytest.mark.parametrize("vague", ["changes", "manifestations", "involvement", "problems",
+                                   "disorders", "findings"])
+def test_vague_nouns_after_an_organ_mean_abnormal(vague: str) -> None:
+    assert bag_key(["skin", phrase_key(vague)]) == bag_key(phrase_key("Abnormality of the skin").split())
+
+
+def test_words_outside_the_tables_keep_their_meaning() -> None:
+    skin_lesion = bag_key(["skin", "lesion"])
+    assert skin_lesion != bag_key(phrase_key("Abnormality of the skin").split())
+    assert bag_key(["renal", "cyst"]) != bag_key(["liver", "cyst"])
+
+
+def test_adjective_forms_link_through_the_variant_index() -> None:
+    index = VariantIndex.from_nodes([Node("HP:7", "T", "Renal agenesis", ())])
+    text = "Bilateral kidney agenesis was found."
+    tokens = tokenize(text)
+    assert [(tokens[h.first].start, tokens[h.last].end) for h in index.find(tokens, text)] == [(10, 25)]
