@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kgdecide.errors import ConfigError, InvalidQuery  # noqa: E402
+from kgdecide.packs.clinical import HAS_CASE_PHENOTYPE  # noqa: E402
 from kgdecide.packs.clinical.cases import (  # noqa: E402
     CLINICAL_DOMAIN, DISEASE_PREFIXES, LabelledCase, publication_split, read_labelled_cases,
 )
@@ -41,28 +42,39 @@ SECTION = "## Diagnosis"
 
 NOTES = """### Reading these numbers
 
-- **Default scorer: `resnik`.** On the leak-free held-out cases it ties with `attention` (MRR
-  0.248 vs 0.246 in the table above, top-10 equal), needs no training, ignores excluded findings
-  and is several times faster. Change `DEFAULT_SCORER` in `kgdecide/score/commands.py` to switch.
-- **Why `attention` is no better.** Trained without constraints (simulated patients + leak-free
-  training publications), it reached 28.7 % top-1 / 47.2 % top-10 leak-free *with* excluded
-  findings but 15.9 % / 30.3 % without: it had learned that curators list a disease's typical
-  features as excluded, and pushed a disease *up* when the patient lacked its features. That is
-  how these collections are written, not how patients present, so the scorer now lets an excluded
-  finding only count *against* a disease that has it; with that constraint it matches the
-  baselines and no more. Training on leaky cases (`--leaky-cases`) teaches exact annotation
-  matches, i.e. the leak, and is off by default.
+- **Graph.** The store was built with `kgdecide build clinical --cases
+  ../shared/data/clinical/phenopackets_dev.jsonl`: 1,840 `has_case_phenotype` edges, phenotypes
+  that patients in the *training* publications' cases showed and HPO does not list (frequency =
+  share of the disease's cases, publications kept as provenance). Validation and test publications
+  never contribute, so the rows above stay leak-free; the `, no case evidence` rows rank the same
+  cases with those edges switched off (`rank-cases --no-case-evidence`). No prior over diseases
+  is derived from the collection: a disease gains annotations, not weight for being published.
+- **Default scorer: `attention`** (once `kgdecide train` has run for the graph; `resnik` until
+  then). It is best on the leak-free *validation* publications that chose it (early-stopping MRR
+  0.286 vs 0.230 for `resnik` and 0.177 for `lr`) and also on the held-out test publications
+  above. `resnik` stays the best untrained scorer and the fastest.
+- **What case evidence adds** on leak-free test cases: top-1 +8.8 points for `attention`, +3.6
+  for `lr`, +1.5 for `resnik` and +13.3 for `ppr` (whose walk uses the new edges too); leaky cases
+  are unchanged (their publications already annotate their diseases).
+- **Excluded findings.** In these collections curators list typical features of the disease that
+  a patient lacked, so a scorer that learns freely from them learns to push a disease *up* when
+  its features are absent. The attention scorer lets an excluded finding count only *against* a
+  disease that has it; `lr` and `resnik` ignore excluded findings by default.
 - **Targets not met** (issue 3): leak-free top-1 >= 35 % / top-10 >= 65 %, ECE <= 0.03 and
   +15 points top-1 from three answered questions are not reached.
 - Calibration maps are fitted on leak-free development cases outside the test publications
-  (validation publications only for `attention`); leak-free test cases come from few
-  publications, which is part of the ECE gap; on leaky cases ECE is expected to be poor.
-- The next-question protocol asks about findings that split the current top 20; when the true
-  disease is ranked far below them every answer is "absent", and scorers that ignore absent
-  findings cannot move (rows with +0.0). `lr, excluded weight 1` counts graph-derived absent
-  answers.
+  (validation publications only for `attention`, 97 cases); test publications differ from them,
+  which is most of the ECE gap (fitting on top-1 only or Platt scaling did not do better on these
+  cases). On leaky cases ECE is expected to be poor.
+- **Next question.** Answers come from the true disease's annotations (present when it is
+  annotated at or below the finding). The question maximises the expected information gain over
+  the top 20 *under the scorer's own update*: for scorers that ignore absent findings only the
+  "present" branch counts, so they are not asked about features the patient will mostly lack.
+  When the true disease is far below the top 20 no answer helps in three rounds.
+  `lr, excluded weight 1` counts absent answers against the diseases that have the finding.
 - `kgdecide train` (3,000 simulated + 860 leak-free training cases, early stopping on 97
-  leak-free validation cases, then calibration of all four scorers) took 159 s wall here.
+  leak-free validation cases, then calibration of all four scorers) took 709 s wall on this
+  machine at load average 8-12 (159 s when it was quiet).
 - ms/case is wall time on 2 shared, busy cores; docs/BENCHMARKS.md (`## Diagnosis`) has the
   latency benchmark.
 """
@@ -92,11 +104,12 @@ def header(extra: str = "") -> str:
     return HEADER.format(extra=f" {extra} |" if extra else "", extra_sep="---:|" if extra else "")
 
 
-def rankers(settings: Settings, store: str, names: Sequence[str]) -> dict[str, Ranker]:
+def rankers(settings: Settings, store: str, names: Sequence[str], case_evidence: bool = True
+            ) -> dict[str, Ranker]:
     out = {}
     for name in names:
         try:
-            ranker = make_ranker(settings, store, name, "omim")
+            ranker = make_ranker(settings, store, name, "omim", case_evidence)
             if SCORERS[name].needs_training:
                 ranker.scorer.prepare(ranker.graph)  # fail now, not mid-table, when untrained
             out[name] = ranker
@@ -137,7 +150,7 @@ def next_question_protocol(ranker: Ranker, cases: Sequence[LabelledCase], rounds
         if not answers:
             continue
         target = int(np.flatnonzero(index.target_rows == answers[0])[0])
-        truth = set(index.closure[target].indices.tolist())
+        truth = set(index.closure[target].tocsr().indices.tolist())  # the row's terms (CSC -> CSR)
         observed, excluded = list(c.case.observed), list(c.case.excluded)
         first = evaluate(ranker, observed, excluded, c.diagnosis)
         if math.isinf(first.rank) and first.unknown:
@@ -150,7 +163,8 @@ def next_question_protocol(ranker: Ranker, cases: Sequence[LabelledCase], rounds
             except InvalidQuery:
                 break
             asked = set(resolved.ids) | set(observed) | set(excluded)
-            questions = next_questions(graph, spec, result, order, asked, k=1)
+            questions = next_questions(graph, spec, result, order, asked, k=1,
+                                       absent_counts=ranker.scorer.uses_excluded)
             if not questions:
                 break
             term = int(index.term_of_row[graph.index[questions[0]]])
@@ -199,6 +213,11 @@ def main(argv: Sequence[str] | None = None) -> str:
         leaky = leaky[:: max(1, len(leaky) // args.leaky_limit)][: args.leaky_limit]
         test = [c for c in test if not c.leaky] + leaky
     ranked = rankers(settings, args.store, args.scorers.split(","))
+    graph = next(iter(ranked.values())).graph
+    # Case-derived evidence (build clinical --cases) comes from training publications only, so
+    # the test publications stay unseen; rows without it show what it adds.
+    plain = (rankers(settings, args.store, args.scorers.split(","), case_evidence=False)
+             if HAS_CASE_PHENOTYPE in graph.relations else {})
     lines = [f"Measured {dt.date.today().isoformat()} on graph "
              f"`{next(iter(ranked.values())).graph.version}` with\n"
              f"`{' '.join(['python eval/diagnosis.py', *map(shlex.quote, sys.argv[1:])])}`.\n"]
@@ -214,6 +233,10 @@ def main(argv: Sequence[str] | None = None) -> str:
                 label = (name if not ranker.scorer.uses_excluded
                          else f"{name} {'+ excluded' if use_excluded else '(excluded ignored)'}")
                 lines.append(row(label, outcomes, f" {ms:.1f} |"))
+                print(lines[-1], file=sys.stderr, flush=True)
+            if name in plain:
+                outcomes, ms = run_cases(plain[name], part, True)
+                lines.append(row(f"{name}, no case evidence", outcomes, f" {ms:.1f} |"))
                 print(lines[-1], file=sys.stderr, flush=True)
         lines.append("")
     if args.all_cases:
