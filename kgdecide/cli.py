@@ -122,7 +122,7 @@ def build_clinical(settings: Settings, store: str, hpo_dir: Path | None, cases_p
                    "relation_value=NAME gives one relation to every row.")
 @click.option("--delimiter", default=None, help="CSV/TSV delimiter (default: from the file ending).")
 @click.option("--from-store", default="clinical", show_default=True,
-              help="neo4j: the built store whose graph is loaded into the server.")
+              help="neo4j, rdf: the built store whose graph is loaded into the server or RDF store.")
 @click.pass_obj
 def ingest(settings: Settings, format_name: str, paths: tuple[str, ...], store: str,
            name: str | None, skip_bad: bool, mappings: tuple[str, ...], delimiter: str | None,
@@ -135,10 +135,19 @@ def ingest(settings: Settings, format_name: str, paths: tuple[str, ...], store: 
 
     `kgdecide ingest neo4j bolt://HOST:7687 --from-store clinical` writes a built graph into a
     Neo4j server (credentials from KGDECIDE_NEO4J_USER and KGDECIDE_NEO4J_PASSWORD).
+
+    `kgdecide ingest rdf FILE... --store rdf:DIR` loads RDF files as they are into an Oxigraph
+    store (every triple kept); `kgdecide ingest rdf --from-store clinical --store rdf:DIR` writes
+    a built graph there in kgdecide's RDF shape (edge properties on RDF 1.2 reifiers).
     """
     if format_name.lower() == "neo4j":
         _load_into_neo4j(settings, paths, from_store)
         return
+    if format_name.lower() == "rdf":
+        _load_into_rdf(settings, paths, store, name, from_store)
+        return
+    if not paths:
+        raise click.BadParameter("give at least one file to read", param_hint="PATHS")
     _ingest_files(settings, format_name, _existing_files(paths), store, name, skip_bad,
                   _parse_mappings(mappings), delimiter)
 
@@ -188,6 +197,28 @@ def _load_into_neo4j(settings: Settings, paths: tuple[str, ...], from_store: str
     with target, progress_bar("Loading into Neo4j", graph.counts().nodes + graph.counts().edges) as advance:
         version = load_graph(graph, target.driver, advance=advance)
     click.echo(f"loaded graph version {version} into {paths[0]}")
+
+
+def _load_into_rdf(settings: Settings, paths: tuple[str, ...], store: str, name: str | None,
+                   from_store: str) -> None:
+    from kgdecide.graph import is_rdf_store, open_store
+    from kgdecide.graph.rdf import open_rdf_store
+    from kgdecide.progress import progress_bar
+
+    if not is_rdf_store(store):
+        raise click.BadParameter(f"{store!r} is not an RDF store; write --store rdf:DIR "
+                                 "(or use ttl, nt, rdfxml or jsonld to build an embedded store)",
+                                 param_hint="--store")
+    target = open_rdf_store(store)
+    if paths:
+        files = _existing_files(paths)
+        with progress_bar("Loading RDF files", len(files)) as advance:
+            version = target.load_files(files, name or Path(store[len("rdf:"):]).name, advance)
+    else:
+        graph = open_store(settings, from_store).projection()
+        with progress_bar("Writing RDF", None) as advance:
+            version = target.write_graph(graph, advance)
+    _print_counts(target.counts(), version)
 
 
 def _parse_mappings(mappings: tuple[str, ...]) -> dict[str, str]:

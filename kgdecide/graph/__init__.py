@@ -7,7 +7,7 @@ import os
 from kgdecide.graph.store import GraphStore
 from kgdecide.settings import Settings
 
-__all__ = ["GraphStore", "is_neo4j_uri", "open_store"]
+__all__ = ["GraphStore", "is_neo4j_uri", "is_rdf_store", "open_store"]
 
 #: URI schemes that name a Neo4j server rather than an embedded store.
 NEO4J_SCHEMES = frozenset({"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"})
@@ -22,9 +22,23 @@ def is_neo4j_uri(store: str) -> bool:
     return store.split("://", 1)[0] in NEO4J_SCHEMES
 
 
+def is_rdf_store(store: str) -> bool:
+    """True when a ``--store`` value names an RDF (Oxigraph) store directory: ``rdf:DIR``.
+
+    >>> is_rdf_store("rdf:/data/kg"), is_rdf_store("rdf:"), is_rdf_store("clinical")
+    (True, False, False)
+    """
+    return store.startswith("rdf:") and len(store) > len("rdf:")
+
+
 def open_store(settings: Settings, store: str) -> GraphStore:
     """The store a ``--store`` value names: a Neo4j URI (``bolt://host:7687``, credentials from
-    ``KGDECIDE_NEO4J_USER``/``KGDECIDE_NEO4J_PASSWORD``), or an embedded store's name or path."""
+    ``KGDECIDE_NEO4J_USER``/``KGDECIDE_NEO4J_PASSWORD``), an RDF store directory (``rdf:DIR``),
+    or an embedded store's name or path."""
+    if is_rdf_store(store):
+        from kgdecide.graph.rdf import open_rdf_store
+
+        return open_rdf_store(store)
     if is_neo4j_uri(store):
         from kgdecide.graph.neo4j import Neo4jStore
 

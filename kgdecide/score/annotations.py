@@ -225,15 +225,16 @@ def _lacks(graph: ArrayGraph, spec: DomainSpec, term_of_row: np.ndarray, target_
     return m
 
 
-_CACHE: dict[tuple[str, DomainSpec, float], AnnotationIndex] = {}
-
-
 def annotation_index(graph: ArrayGraph, spec: DomainSpec, default_frequency: float = 0.5) -> AnnotationIndex:
-    """The index for this graph version, built on first use and shared by all scorers."""
-    key = (graph.version or str(id(graph)), spec, default_frequency)
-    index = _CACHE.get(key)
+    """The index for this graph, built on first use and shared by all scorers.
+
+    Kept on the graph object itself, not by graph version: two projections of one graph version
+    (say from Neo4j and from RDF) may number their rows differently, and the index is by row.
+    """
+    cache: dict[tuple[DomainSpec, float], AnnotationIndex] = \
+        graph.__dict__.setdefault("_annotation_indexes", {})
+    key = (spec, default_frequency)
+    index = cache.get(key)
     if index is None:
-        if len(_CACHE) >= 4:  # a long-running server only ever needs the current graph or two
-            _CACHE.pop(next(iter(_CACHE)))
-        index = _CACHE[key] = AnnotationIndex.build(graph, spec, default_frequency)
+        index = cache[key] = AnnotationIndex.build(graph, spec, default_frequency)
     return index

@@ -148,6 +148,10 @@ def _install(app: Flask) -> None:
     app.register_blueprint(explore.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # API clients authenticate with a key header, not a cookie
+    from kgdecide.web import sparql
+
+    app.register_blueprint(sparql.bp)
+    csrf.exempt(sparql.bp)  # read-only SPARQL for explorers, also keyed by header
     if app.config.get("FINANCE", True):
         from kgdecide.packs.finance.api import finance_blueprint
 

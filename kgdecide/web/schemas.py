@@ -101,6 +101,21 @@ class RankRequest(_Body):
     top_k: JsonInt = Field(10, ge=1, le=100)
 
 
+class SparqlQuery(_QueryString):
+    """A read-only SPARQL query (GET ``/sparql``; POST takes the same fields as JSON)."""
+
+    query: str = Field(min_length=1, max_length=20_000,
+                       description="A SPARQL 1.1 SELECT, ASK, CONSTRUCT or DESCRIBE query.")
+    limit: int = Field(1000, ge=1, le=10_000, description="Most rows or triples returned.")
+
+
+class SparqlRequest(_Body):
+    """A read-only SPARQL query sent as a JSON body (for queries too long for a URL)."""
+
+    query: str = Field(min_length=1, max_length=20_000)
+    limit: int = Field(1000, ge=1, le=10_000)
+
+
 class NoQuery(_QueryString):
     """A route that takes no query parameters (any given is refused by name)."""
 
@@ -302,6 +317,18 @@ class DecisionRecordOut(_Out):
     response: DecideOut
 
 
+class SparqlOut(_Out):
+    """SPARQL 1.1 Query Results JSON (``head`` and ``results`` or ``boolean``); CONSTRUCT and
+    DESCRIBE give ``triples`` with terms in the same JSON form. ``truncated``: more rows or
+    triples existed than ``limit``."""
+
+    head: dict[str, Any]
+    results: dict[str, Any] | None = None
+    boolean: bool | None = None
+    triples: list[dict[str, Any]] | None = None
+    truncated: bool = False
+
+
 class HealthOut(_Out):
     status: Literal["ok"]
     kg_version: str
@@ -330,6 +357,9 @@ def parse_body(model: type[M], raw: bytes) -> M:
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         where = f" at line {e.lineno} column {e.colno}" if isinstance(e, json.JSONDecodeError) else ""
         raise InvalidQuery("body", f"not valid UTF-8 JSON{where}") from None
+    except RecursionError:  # "[[[[…" thousands deep: the decoder's recursion limit, not a bug
+        raise InvalidQuery("body", "nested too deeply: no request needs more than a few "
+                                   "levels of arrays and objects") from None
     if not isinstance(data, dict):
         raise InvalidQuery("body", "must be a JSON object")
     return _validate(model, data)
@@ -411,6 +441,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "rank", RankOut, body=RankRequest),
     Endpoint("get", "/decisions/{id}", "getDecision", "A stored decision, as it was answered.",
              "decide", DecisionRecordOut),
+    Endpoint("get", "/sparql", "sparqlGet", "Read-only SPARQL (SELECT, ASK, CONSTRUCT, DESCRIBE) "
+             "over an RDF store, with a time and a size limit; updates are refused (400); 501 "
+             "when the server's store is not RDF.", "graph", SparqlOut, query=SparqlQuery),
+    Endpoint("post", "/sparql", "sparqlPost", "As GET /sparql, with the query in a JSON body.",
+             "graph", SparqlOut, body=SparqlRequest),
 )
 
 _ERRORS = {

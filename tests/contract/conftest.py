@@ -18,6 +18,7 @@ from tests.contract.graphs import contract_graph
 BACKENDS = [
     pytest.param("embedded", id="embedded"),
     pytest.param("neo4j", id="neo4j", marks=pytest.mark.neo4j),
+    pytest.param("rdf", id="rdf"),
 ]
 
 
