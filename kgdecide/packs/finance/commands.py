@@ -168,25 +168,89 @@ def predict_command(settings: Settings, store: str, as_of: str | None, entity: s
     _print(hypotheses(_open(settings, store), entity, parse_date(as_of), limit))
 
 
+@finance_group.command("train")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the model (default $KGDECIDE_HOME/models/finance-learned.npz).")
+@click.option("--epochs", default=4, show_default=True, type=click.IntRange(1, 100))
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--max-minutes", default=25.0, show_default=True, type=click.FloatRange(0.1),
+              help="Stop training after this long (the best epoch so far is kept).")
+@click.pass_obj
+def train_command(settings: Settings, folder: Path, out: Path | None, epochs: int, seed: int,
+                  max_minutes: float) -> None:
+    """Train the learned temporal scorer on FOLDER (FinDKG format): train split, early stopping
+    on valid MRR; prints each epoch's valid metrics."""
+    from kgdecide.packs.finance.build import read_findkg
+    from kgdecide.packs.finance.learned import LearnSettings, train
+
+    def report(e: Any) -> None:
+        click.echo(f"epoch {e.epoch}: loss {e.train_loss:.4f}  valid " + _metrics_text(e.valid)
+                   + f"  ({e.seconds:.0f} s)")
+
+    kg = read_findkg(folder)
+    model = train(kg, LearnSettings(epochs=epochs, seed=seed, max_minutes=max_minutes), report)
+    path = out or _default_model(settings)
+    model.save(path)
+    click.echo(f"wrote {path} (model {model.version}, data {model.kg_version}, "
+               f"{model.extra['train_seconds']:.0f} s wall, "
+               f"{model.extra['train_cpu_seconds']:.0f} s CPU)")
+
+
+def _default_model(settings: Settings) -> Path:
+    return Path(settings.home) / "models" / "finance-learned.npz"
+
+
+def _metrics_text(m: dict) -> str:
+    return (f"MRR {m['mrr']:.4f}  Hits@1 {m['hits@1']:.4f}  Hits@3 {m['hits@3']:.4f}  "
+            f"Hits@10 {m['hits@10']:.4f}")
+
+
 @finance_group.command("eval")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--split", default="test", show_default=True, type=click.Choice(["valid", "test"]))
+@click.option("--scorer", default="history", show_default=True,
+              type=click.Choice(["history", "learned"]),
+              help="history: the baseline (weights tuned on valid, also history+ppr); learned: "
+                   "the model from `kgdecide finance train`.")
+@click.option("--model", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The learned model (default $KGDECIDE_HOME/models/finance-learned.npz).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write one rank per row here.")
-def eval_command(folder: Path, split: str, out: Path | None) -> None:
-    """FinDKG's link-prediction protocol on FOLDER (FinDKG format): weights tuned on valid, then
-    SPLIT scored, raw ranks over all entities; prints MRR and Hits@1/3/10."""
+@click.pass_obj
+def eval_command(settings: Settings, folder: Path, split: str, scorer: str, model: Path | None,
+                 out: Path | None) -> None:
+    """FinDKG's link-prediction protocol on FOLDER (FinDKG format): SPLIT scored with raw ranks
+    over all entities, ties at the average rank, history = every fact before the row's week;
+    prints MRR and Hits@1/3/10."""
     from kgdecide.packs.finance.build import read_findkg
     from kgdecide.packs.finance.evaluate import evaluate, tune, write_ranks
 
     kg = read_findkg(folder)
+    if scorer == "learned":
+        _eval_learned(kg, split, model or _default_model(settings), out)
+        return
     history, walk, _ = tune(kg, "valid")
     result = evaluate(kg, split, [history, walk])
     for i, name in enumerate(("history", "history+ppr")):
         m = result.metrics(i)
-        click.echo(f"{name:12s} MRR {m['mrr']:.4f}  Hits@1 {m['hits@1']:.4f}  Hits@3 "
-                   f"{m['hits@3']:.4f}  Hits@10 {m['hits@10']:.4f}  ({m['n']} rows)")
+        click.echo(f"{name:12s} {_metrics_text(m)}  ({m['n']} rows)")
     if out is not None:
         write_ranks(out, kg, split, result.ranks[result.best].tolist())
+        click.echo(f"wrote {out}")
+
+
+def _eval_learned(kg: Any, split: str, path: Path, out: Path | None) -> None:
+    from kgdecide.packs.finance.evaluate import write_ranks
+    from kgdecide.packs.finance.learned import LearnedScorer, rank_split
+    from kgdecide.packs.finance.predict import metrics
+
+    learned = LearnedScorer.from_path(path)
+    learned.check(kg, path)
+    ranks = rank_split(learned, kg, split)
+    m = metrics(ranks)
+    click.echo(f"{'learned':12s} {_metrics_text(m)}  ({m['n']} rows; model {learned.version})")
+    if out is not None:
+        write_ranks(out, kg, split, ranks.tolist())
         click.echo(f"wrote {out}")
 
 
