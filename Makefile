@@ -23,6 +23,12 @@ clinical: setup
 run: clinical
 	$(KGDECIDE) serve
 
+# Every benchmark side by side with its peers (bench/run_all.py; figures into docs/BENCHMARKS.md).
+# Wants a quiet machine; installs the bench-only peers (locust, rustworkx, ...) into .venv first.
+bench: clinical
+	.venv/bin/python -m pip install --quiet -e '.[all,dev,bench]'
+	KGDECIDE_HOME="$(STORE_HOME)" .venv/bin/python bench/run_all.py
+
 # Set up and run the whole test suite (real Neo4j and browser included); CI runs exactly this.
 test:
 	scripts/test

@@ -76,7 +76,8 @@ def lacked(index: AnnotationIndex, term: int) -> np.ndarray:
 def target_closure(index: AnnotationIndex, target: int, drop: int = -1) -> dict[int, float]:
     """One target's propagated annotation frequencies (term -> frequency), optionally as if its
     annotation ``drop`` were deleted. The slow, readable twin of ``index.closure`` used by
-    explanations (and, in tests, as the oracle of the vectorised path).
+    explanations (and, in tests, as the oracle of the vectorised path). The dict returned is
+    shared between calls (cached per index): read it, never change it.
 
     >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
     >>> from kgdecide.score.annotations import annotation_index
@@ -85,6 +86,24 @@ def target_closure(index: AnnotationIndex, target: int, drop: int = -1) -> dict[
     >>> round(c[int(ix.term_of_row[g.row("S:neuro")])], 2)
     1.0
     """
+    # Explanations ask for the same (target, drop) once per present finding: computed once per
+    # index and kept (read-only for callers), bounded so a long-running server stays flat.
+    cache: dict[tuple[int, int], dict[int, float]] = index.__dict__.setdefault("_closures", {})
+    key = (target, drop)
+    cached = cache.get(key)
+    if cached is None:
+        if len(cache) >= _CLOSURE_CACHE_SIZE:
+            cache.clear()
+        cached = cache[key] = _target_closure(index, target, drop)
+    return cached
+
+
+#: (target, dropped annotation) closures kept per index: a decision with 10 candidates uses ~80;
+#: a few hundred terms each, so at most a few MB per process.
+_CLOSURE_CACHE_SIZE = 1024
+
+
+def _target_closure(index: AnnotationIndex, target: int, drop: int) -> dict[int, float]:
     direct = index.direct_rows
     closure: dict[int, float] = {}
     for position in range(direct.indptr[target], direct.indptr[target + 1]):

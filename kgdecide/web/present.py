@@ -51,6 +51,17 @@ def node_json(node: Node) -> dict[str, Any]:
 
 def node_ref(store: GraphStore, node_id: str) -> dict[str, str]:
     """Id, label and type of a node; an id the graph lacks keeps its id with an empty label."""
+    from kgdecide.graph.embedded import EmbeddedStore  # here: the CLI imports this module early
+
+    if isinstance(store, EmbeddedStore):
+        # The id's row gives label and type directly; get_node would also decode every property
+        # column, a large part of a decision's response body (docs/BENCHMARKS.md, "Profile").
+        graph = store.projection()
+        try:
+            row = graph.row(node_id)
+        except NodeNotFound:
+            return {"id": node_id, "label": "", "type": ""}
+        return {"id": node_id, "label": graph.labels[row], "type": graph.type_names[graph.types[row]]}
     try:
         node = store.get_node(node_id)
     except NodeNotFound:
