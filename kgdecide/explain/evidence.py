@@ -43,11 +43,14 @@ def _explain(graph: ArrayGraph, spec: DomainSpec, scorer: Scorer, result: ScoreR
         ))
     # Deleting an annotation edge changes every finding that leaned on it, so its share is the
     # whole score it carries; paths through the same edge report that same share.
-    edge_delta = {annotation: _edge_delta(graph, scorer, result, j, annotation)
+    needs = [scorer.dependencies(graph, result, i, j) for i in range(len(result.findings))]
+    edge_delta = {annotation: _edge_delta(graph, scorer, result, j, annotation, needs)
                   for annotation in {m[1] for m in matches if m}}
     paths = []
     for row, match in zip(result.findings, matches):
-        if match and edge_delta[match[1]] > 0:
+        # Recomputing a pair by the slow path may differ from the fast one by rounding (~1e-16):
+        # such a "delta" is no evidence, and no path is shown for it.
+        if match and edge_delta[match[1]] > 1e-9 * total:
             path = finding_path(graph, spec, row, match[0], match[1], int(result.targets[j]))
             paths.append(ScoredPath(path=path, finding=graph.id_list[row],
                                     share=edge_delta[match[1]] / total))
@@ -63,11 +66,14 @@ def _explain(graph: ArrayGraph, spec: DomainSpec, scorer: Scorer, result: ScoreR
     )
 
 
-def _edge_delta(graph: ArrayGraph, scorer: Scorer, result: ScoreResult, j: int, annotation: int) -> float:
-    """Score candidate ``j`` would lose were its annotation ``annotation`` deleted."""
+def _edge_delta(graph: ArrayGraph, scorer: Scorer, result: ScoreResult, j: int, annotation: int,
+                needs: list[frozenset[int] | None]) -> float:
+    """Score candidate ``j`` would lose were its annotation ``annotation`` deleted; findings
+    whose contribution cannot depend on it (``needs``, from the scorer) are not recomputed."""
     return sum(float(result.contributions[i, j])
                - scorer.pair_contribution(graph, result, i, j, drop=annotation)
-               for i, present in enumerate(result.present) if present)
+               for i, present in enumerate(result.present)
+               if present and (needs[i] is None or annotation in needs[i]))
 
 
 def finding_path(graph: ArrayGraph, spec: DomainSpec, finding: int, ancestor: int,

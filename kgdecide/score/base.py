@@ -135,6 +135,13 @@ class Scorer:
         the target's annotation ``drop`` (graph row) been deleted from the graph."""
         raise NotImplementedError(f"the {self.name} scorer does not explain paths")
 
+    def dependencies(self, graph: ArrayGraph, result: ScoreResult, finding: int,
+                     target: int) -> frozenset[int] | None:
+        """The target's annotations (graph rows) whose deletion could change finding
+        ``finding``'s contribution to ``target``; ``None``: any might. Explanations recompute
+        :meth:`pair_contribution` only for these, which keeps a decision's explanation cheap."""
+        return None
+
 
 #: Registered scorers by name.
 SCORERS: dict[str, type[Scorer]] = {}

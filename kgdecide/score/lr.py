@@ -105,6 +105,15 @@ class LRScorer(Scorer):
         a, t = match_source(index, term, target, 1.0 / index.background, True)
         return (int(index.term_rows[a]), int(index.term_rows[t])) if a >= 0 else None
 
+    def dependencies(self, graph: ArrayGraph, result: ScoreResult, finding: int,
+                     target: int) -> frozenset[int] | None:
+        # The ratio is the matched ancestor's closure frequency, the matched annotation's own:
+        # deleting any other annotation leaves that maximum where it was.
+        if not result.present[finding]:
+            return frozenset()
+        match = self.match(graph, result.findings[finding], target)
+        return frozenset({match[1]}) if match else frozenset()
+
     def pair_contribution(self, graph: ArrayGraph, result: ScoreResult, finding: int, target: int,
                           drop: int) -> float:
         index: AnnotationIndex = self.prepare(graph)

@@ -62,6 +62,20 @@ def match_source(index: AnnotationIndex, term: int, target: int, scale: np.ndarr
     return best
 
 
+def closure_source(index: AnnotationIndex, term: int, target: int) -> int:
+    """The annotation term that gives ``target`` its closure frequency at ``term`` (-1: none).
+
+    >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
+    >>> from kgdecide.score.annotations import annotation_index
+    >>> g = toy_graph(); ix = annotation_index(g, TOY_SPEC)
+    >>> g.id_list[ix.term_rows[closure_source(ix, int(ix.term_of_row[g.row("S:seizure")]), 0)]]
+    'S:focal'
+    """
+    rows, _, annotation = index.column(term)
+    at = int(np.searchsorted(rows, target))
+    return int(annotation[at]) if at < len(rows) and rows[at] == target else -1
+
+
 def lacked(index: AnnotationIndex, term: int) -> np.ndarray:
     """Targets known to lack ``term`` or one of its ancestors (lacking a finding means lacking
     every more specific form of it)."""

@@ -66,6 +66,15 @@ class ResnikScorer(Scorer):
         a, t = match_source(index, int(index.terms([finding])[0]), target, index.ic, False)
         return (int(index.term_rows[a]), int(index.term_rows[t])) if a >= 0 else None
 
+    def dependencies(self, graph: ArrayGraph, result: ScoreResult, finding: int,
+                     target: int) -> frozenset[int] | None:
+        # The value is the IC of the best common ancestor; it stays while any annotation under
+        # that ancestor does, so only deleting the matched annotation can change it.
+        if not result.present[finding]:
+            return frozenset()
+        match = self.match(graph, result.findings[finding], target)
+        return frozenset({match[1]}) if match else frozenset()
+
     def pair_contribution(self, graph: ArrayGraph, result: ScoreResult, finding: int, target: int,
                           drop: int) -> float:
         index: AnnotationIndex = self.prepare(graph)

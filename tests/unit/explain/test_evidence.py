@@ -113,3 +113,24 @@ def test_attention_weights_travel_in_the_evidence(graph: ArrayGraph, weights: At
     for evidence in decision.evidence:
         values = [c.attention for c in evidence.contributions]
         assert all(0 <= v <= 1 for v in values) and sum(values) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name", ["resnik", "lr", "attention"])
+def test_recomputing_only_dependent_findings_changes_no_share(
+        name: str, graph: ArrayGraph, weights: AttentionWeights, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Explanations recompute a finding only when the scorer says the deleted annotation can
+    change it: every path's share must equal the one found by recomputing every finding."""
+    ranker = Ranker(graph, TOY_SPEC, _scorer(name, graph, weights))
+    queries = [Query(tuple(Finding(f"S:{k}") for k in range(start, 70, step)), top_k=10)
+               for start, step in ((1, 9), (4, 7), (10, 5))]
+    pruned = [decide(ranker, q).evidence for q in queries]
+    monkeypatch.setattr(type(ranker.scorer), "dependencies", lambda *args: None)
+    full = [decide(ranker, q).evidence for q in queries]
+    compared = 0
+    for got, expected in zip(pruned, full):
+        for a, b in zip(got, expected):
+            assert [(p.finding, p.path.nodes) for p in a.paths] == \
+                [(p.finding, p.path.nodes) for p in b.paths]
+            assert [p.share for p in a.paths] == pytest.approx([p.share for p in b.paths], abs=1e-12)
+            compared += len(a.paths)
+    assert compared >= 20
