@@ -23,9 +23,11 @@ import io
 import json
 import logging
 import socket
+import statistics
 import struct
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +40,8 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 _READ_CHUNK = 64 * 1024
+#: Service times the queue's expected wait is estimated from (their median).
+_RECENT = 31
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +85,11 @@ class LoadShedder:
         self._slots = threading.BoundedSemaphore(self.limits.slots)
         self._lock = threading.Lock()
         self._waiting = 0
-        self._service = 0.0  # moving mean of the seconds a request holds a slot
+        # Seconds the last requests held a slot. Their median, not a mean: one slow request (the
+        # first free-text note loads the embedding model, seconds) must not make the worker shed
+        # every queued request until dozens of fast ones have averaged it away.
+        self._recent: deque[float] = deque(maxlen=_RECENT)
+        self._service = 0.0  # median of _recent
         self.shed = 0  #: requests answered 503 by this middleware (this process)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -109,9 +117,9 @@ class LoadShedder:
 
     def _leave(self, started: float) -> None:
         seconds = time.monotonic() - started
-        with self._lock:  # a moving mean that starts at the first observation
-            self._service = seconds if not self._service else \
-                self._service + 0.1 * (seconds - self._service)
+        with self._lock:
+            self._recent.append(seconds)
+            self._service = statistics.median(self._recent)
         self._slots.release()
 
     def _enter(self) -> bool:

@@ -126,3 +126,14 @@ def test_a_declared_length_over_the_limit_is_left_to_flask() -> None:
 def test_limits_are_checked(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         OverloadLimits(**bad)
+
+
+def test_one_slow_request_does_not_make_the_worker_shed_the_fast_ones() -> None:
+    """The queue's expected wait comes from the median of recent service times: a single slow
+    request (e.g. the first note loading the embedding model) is an outlier, not the estimate."""
+    delays = iter([3.0] + [0.01] * 10)
+    shedder = LoadShedder(lambda environ, start_response: slow_app(next(delays))(environ, start_response),
+                          OverloadLimits(slots=1, max_waiting=5, max_wait=0.5))
+    for _ in range(3):
+        assert call(shedder)[0].startswith("200")
+    assert shedder._service < 0.5  # median of 3.0, 0.01, 0.01
