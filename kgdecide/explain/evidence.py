@@ -23,16 +23,24 @@ TOP_PATHS = 5
 def explain_candidates(graph: ArrayGraph, spec: DomainSpec, scorer: Scorer, result: ScoreResult,
                        candidates: np.ndarray) -> tuple[Evidence, ...]:
     """Evidence for each candidate (indices into ``result.targets``), in the given order."""
-    return tuple(_explain(graph, spec, scorer, result, int(j)) for j in candidates.tolist())
+    candidates = np.asarray(candidates, dtype=np.int64)
+    # Matches and dependencies per finding for all candidates at once: one pass over a finding's
+    # ancestors serves every candidate.
+    matches = [scorer.matches(graph, row, candidates) if present else [None] * len(candidates)
+               for row, present in zip(result.findings, result.present)]
+    needs = [scorer.dependencies(graph, result, i, candidates) for i in range(len(result.findings))]
+    return tuple(_explain(graph, spec, scorer, result, int(j),
+                          [m[p] for m in matches], [n[p] if n is not None else None for n in needs])
+                 for p, j in enumerate(candidates.tolist()))
 
 
-def _explain(graph: ArrayGraph, spec: DomainSpec, scorer: Scorer, result: ScoreResult,
-             j: int) -> Evidence:
+def _explain(graph: ArrayGraph, spec: DomainSpec, scorer: Scorer, result: ScoreResult, j: int,
+             found: list[tuple[int, int] | None], needs: list[frozenset[int] | None]) -> Evidence:
     column = result.contributions[:, j]
     total = float(np.abs(column).sum()) or 1.0
     contributions, matches = [], []
     for i, (row, present) in enumerate(zip(result.findings, result.present)):
-        match = scorer.match(graph, row, j) if present and column[i] > 0 else None
+        match = found[i] if present and column[i] > 0 else None
         matches.append(match)
         contributions.append(Contribution(
             finding=graph.id_list[row],
@@ -43,7 +51,6 @@ def _explain(graph: ArrayGraph, spec: DomainSpec, scorer: Scorer, result: ScoreR
         ))
     # Deleting an annotation edge changes every finding that leaned on it, so its share is the
     # whole score it carries; paths through the same edge report that same share.
-    needs = [scorer.dependencies(graph, result, i, j) for i in range(len(result.findings))]
     edge_delta = {annotation: _edge_delta(graph, scorer, result, j, annotation, needs)
                   for annotation in {m[1] for m in matches if m}}
     paths = []

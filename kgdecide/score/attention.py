@@ -36,7 +36,7 @@ from kgdecide.score.annotations import AnnotationIndex, annotation_index
 from kgdecide.score.base import ScoreResult, Scorer, register, softmax
 from kgdecide.score.lr import LRScorer, LRSettings
 from kgdecide.score.matching import (
-    best_in_closure, best_match, closure_source, match_source, target_closure,
+    best_in_closure, best_match, closure_sources, match_sources, target_closure,
 )
 
 #: Path types, in the order of the one-hot block of the pair features.
@@ -263,23 +263,26 @@ class AttentionScorer(Scorer):
     def match(self, graph: ArrayGraph, finding: int, target: int) -> tuple[int, int] | None:
         return self.prepare(graph).lr.match(graph, finding, target)
 
+    def matches(self, graph: ArrayGraph, finding: int, targets: np.ndarray
+                ) -> list[tuple[int, int] | None]:
+        return self.prepare(graph).lr.matches(graph, finding, targets)
+
     def dependencies(self, graph: ArrayGraph, result: ScoreResult, finding: int,
-                     target: int) -> frozenset[int] | None:
+                     targets: np.ndarray) -> list[frozenset[int]] | None:
         # A pair's features read the Resnik match, the likelihood-ratio match, the closure
         # frequency at the finding itself and whether the finding is annotated directly: only
         # the annotations behind those can change it (see ResnikScorer/LRScorer.dependencies).
         if not result.present[finding]:
-            return frozenset()
-        st: _State = self.prepare(graph)
-        index = st.index
+            return [frozenset()] * len(targets)
+        index = self.prepare(graph).index
         term = int(index.terms([result.findings[finding]])[0])
-        sources = {match_source(index, term, target, index.ic, False)[1],
-                   match_source(index, term, target, 1.0 / index.background, True)[1],
-                   closure_source(index, term, target)}
+        resnik = match_sources(index, term, targets, index.ic, False)[1]
+        lr = match_sources(index, term, targets, 1.0 / index.background, True)[1]
+        own = closure_sources(index, term, targets)
         a, b = index.direct.indptr[term], index.direct.indptr[term + 1]
-        if target in index.direct.indices[a:b]:
-            sources.add(term)
-        return frozenset(int(index.term_rows[t]) for t in sources if t >= 0)
+        direct = np.where(np.isin(targets, index.direct.indices[a:b]), term, -1)
+        return [frozenset(int(index.term_rows[t]) for t in sources if t >= 0)
+                for sources in zip(resnik.tolist(), lr.tolist(), own.tolist(), direct.tolist())]
 
     def pair_contribution(self, graph: ArrayGraph, result: ScoreResult, finding: int, target: int,
                           drop: int) -> float:

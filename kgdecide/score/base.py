@@ -129,6 +129,11 @@ class Scorer:
         the (common ancestor row, annotation row) its contribution came through, or None."""
         return None
 
+    def matches(self, graph: ArrayGraph, finding: int, targets: np.ndarray
+                ) -> list[tuple[int, int] | None]:
+        """:meth:`match` for many targets (scorers override it with one vectorised pass)."""
+        return [self.match(graph, finding, int(t)) for t in targets.tolist()]
+
     def pair_contribution(self, graph: ArrayGraph, result: ScoreResult, finding: int, target: int,
                           drop: int) -> float:
         """Finding ``finding``'s (index into ``result.findings``) contribution to ``target`` had
@@ -136,10 +141,11 @@ class Scorer:
         raise NotImplementedError(f"the {self.name} scorer does not explain paths")
 
     def dependencies(self, graph: ArrayGraph, result: ScoreResult, finding: int,
-                     target: int) -> frozenset[int] | None:
-        """The target's annotations (graph rows) whose deletion could change finding
-        ``finding``'s contribution to ``target``; ``None``: any might. Explanations recompute
-        :meth:`pair_contribution` only for these, which keeps a decision's explanation cheap."""
+                     targets: np.ndarray) -> list[frozenset[int]] | None:
+        """Per target (indices into ``result.targets``): the target's annotations (graph rows)
+        whose deletion could change finding ``finding``'s contribution to it; ``None``: any
+        might. Explanations recompute :meth:`pair_contribution` only for these, which keeps a
+        decision's explanation cheap."""
         return None
 
 

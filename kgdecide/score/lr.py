@@ -29,7 +29,7 @@ from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.score.annotations import AnnotationIndex, annotation_index
 from kgdecide.score.base import ScoreResult, Scorer, register, softmax
 from kgdecide.score.matching import (
-    best_in_closure, best_match, lacked, match_source, target_closure,
+    best_in_closure, best_match, lacked, match_source, match_sources, target_closure,
 )
 
 
@@ -105,14 +105,23 @@ class LRScorer(Scorer):
         a, t = match_source(index, term, target, 1.0 / index.background, True)
         return (int(index.term_rows[a]), int(index.term_rows[t])) if a >= 0 else None
 
+    def matches(self, graph: ArrayGraph, finding: int, targets: np.ndarray
+                ) -> list[tuple[int, int] | None]:
+        index: AnnotationIndex = self.prepare(graph)
+        term = int(index.terms([finding])[0])
+        ancestors, annotations = match_sources(index, term, targets, 1.0 / index.background, True)
+        return [(int(index.term_rows[a]), int(index.term_rows[t])) if a >= 0 else None
+                for a, t in zip(ancestors.tolist(), annotations.tolist())]
+
     def dependencies(self, graph: ArrayGraph, result: ScoreResult, finding: int,
-                     target: int) -> frozenset[int] | None:
-        # The ratio is the matched ancestor's closure frequency, the matched annotation's own:
-        # deleting any other annotation leaves that maximum where it was.
+                     targets: np.ndarray) -> list[frozenset[int]] | None:
+        # The value comes from the best match alone: deleting any other annotation leaves that
+        # maximum where it was (the matched ancestor keeps its annotation), so only deleting the
+        # matched annotation can change it.
         if not result.present[finding]:
-            return frozenset()
-        match = self.match(graph, result.findings[finding], target)
-        return frozenset({match[1]}) if match else frozenset()
+            return [frozenset()] * len(targets)
+        return [frozenset({m[1]}) if m else frozenset()
+                for m in self.matches(graph, result.findings[finding], targets)]
 
     def pair_contribution(self, graph: ArrayGraph, result: ScoreResult, finding: int, target: int,
                           drop: int) -> float:

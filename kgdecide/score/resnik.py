@@ -16,7 +16,9 @@ import numpy as np
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.score.annotations import AnnotationIndex, annotation_index
 from kgdecide.score.base import ScoreResult, Scorer, register, softmax
-from kgdecide.score.matching import best_in_closure, best_match, match_source, target_closure
+from kgdecide.score.matching import (
+    best_in_closure, best_match, match_source, match_sources, target_closure,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +68,23 @@ class ResnikScorer(Scorer):
         a, t = match_source(index, int(index.terms([finding])[0]), target, index.ic, False)
         return (int(index.term_rows[a]), int(index.term_rows[t])) if a >= 0 else None
 
+    def matches(self, graph: ArrayGraph, finding: int, targets: np.ndarray
+                ) -> list[tuple[int, int] | None]:
+        index: AnnotationIndex = self.prepare(graph)
+        term = int(index.terms([finding])[0])
+        ancestors, annotations = match_sources(index, term, targets, index.ic, False)
+        return [(int(index.term_rows[a]), int(index.term_rows[t])) if a >= 0 else None
+                for a, t in zip(ancestors.tolist(), annotations.tolist())]
+
     def dependencies(self, graph: ArrayGraph, result: ScoreResult, finding: int,
-                     target: int) -> frozenset[int] | None:
-        # The value is the IC of the best common ancestor; it stays while any annotation under
-        # that ancestor does, so only deleting the matched annotation can change it.
+                     targets: np.ndarray) -> list[frozenset[int]] | None:
+        # The value comes from the best match alone: deleting any other annotation leaves that
+        # maximum where it was (the matched ancestor keeps its annotation), so only deleting the
+        # matched annotation can change it.
         if not result.present[finding]:
-            return frozenset()
-        match = self.match(graph, result.findings[finding], target)
-        return frozenset({match[1]}) if match else frozenset()
+            return [frozenset()] * len(targets)
+        return [frozenset({m[1]}) if m else frozenset()
+                for m in self.matches(graph, result.findings[finding], targets)]
 
     def pair_contribution(self, graph: ArrayGraph, result: ScoreResult, finding: int, target: int,
                           drop: int) -> float:
