@@ -47,6 +47,10 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         "preload_app": True,
         "timeout": 120,  # the first Chinese text loads a multilingual model in that worker
         "graceful_timeout": 10,
+        # Idle kept-alive connections stay open this long (gunicorn's default is 2 s): a tool
+        # posting every few seconds would otherwise often reuse a connection just as the server
+        # closes it and see a reset. Idle connections wait in the poller, not in a thread.
+        "keepalive": 10,
         "accesslog": None,  # our own request log: method, route template, status, latency, key id
         "errorlog": "-",
         "loglevel": "info",
