@@ -251,8 +251,8 @@ def main() -> None:
         "direct annotation), matches and dependencies come for all 10 candidates in one pass "
         "over a finding's ancestors, and `target_closure` is one numpy gather instead of a "
         "Python loop; a test checks every path's share against recomputing every finding. "
-        "Together these took a coded attention request from about 129 to about 53 CPU ms here "
-        "(the first profile of the day, at load 2-11). Left: attention's `pair_contribution` "
+        "Together these took a coded attention request from about 129 CPU ms (the first profile "
+        "of the day, at load 2-11) to what the table above shows. Left: attention's `pair_contribution` "
         "still evaluates one [1, 9] feature row at a time; batching it over the findings that "
         "depend on an annotation is the next step.",
         "",
