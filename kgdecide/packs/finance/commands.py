@@ -172,9 +172,9 @@ def predict_command(settings: Settings, store: str, as_of: str | None, entity: s
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the model (default $KGDECIDE_HOME/models/finance-learned.npz).")
-@click.option("--epochs", default=4, show_default=True, type=click.IntRange(1, 100))
+@click.option("--epochs", default=6, show_default=True, type=click.IntRange(1, 100))
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--max-minutes", default=25.0, show_default=True, type=click.FloatRange(0.1),
+@click.option("--max-minutes", default=20.0, show_default=True, type=click.FloatRange(0.1),
               help="Stop training after this long (the best epoch so far is kept).")
 @click.pass_obj
 def train_command(settings: Settings, folder: Path, out: Path | None, epochs: int, seed: int,

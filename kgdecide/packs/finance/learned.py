@@ -1,19 +1,21 @@
 """The learned temporal scorer for FinDKG's link-prediction protocol (torch; imported lazily).
 
 A query is ``(s, r, ?, t)``: score every entity ``o`` as the object, from facts strictly before
-week ``t``. The scorer is an attention over ``s``'s temporal neighbourhood written as typed
-relational features of each candidate (:data:`FEATURES`): how often and how recently ``(s, r, o)``,
-``(s, ., o)``, ``(o, ., s)`` and ``(o, r, s)`` were reported, two-hop paths ``s - x - o``, how
-popular ``o`` is under ``r`` and in the news (all time and recently), and how well ``o``'s entity
-type fits ``r`` and ``s``'s type.
+week ``t``. Each candidate is described by typed temporal path features (:data:`FEATURES`): how
+often ``(s, r, o)``, ``(s, ., o)``, ``(o, ., s)`` and ``(o, r, s)`` were reported (all time, in
+the last 1, 4 and 12 weeks, recency-decayed, and how long ago the last report was), two-hop paths
+``s - x - o`` and ``s - x -r-> o`` through non-hub entities, how popular ``o`` is under ``r`` and
+in the news (all time and in the same windows) and under ``r`` among subjects of ``s``'s type, how
+well ``o``'s entity type fits ``r`` and ``s``'s type, plus
+``(s, r2, o)`` and ``(o, r2, s)`` counts for every relation ``r2`` (length-1 rules "r2 then r").
 
-Two modes are mixed per query, as in copy-generation models (CyGNet): *copy* is a softmax over
-the candidates ``s``'s history reaches, with per-relation weights over the features (``W[r]``: how
-much attention a query of relation ``r`` pays to each kind of path) shifted by the query's
-:data:`CONTEXT` (how much history ``s`` has); *generate* is a softmax over all entities from the
-dense features plus a DistMult term ``<e_s, w_r, e_o>`` (what the history cannot show). A gate
-from ``r`` and the context mixes them. Training minimises cross-entropy of the true object over
-*all* entities, with early stopping on the validation split's MRR.
+Every entity gets a per-relation linear score of its :data:`DENSE` features; each candidate that
+``s``'s history reaches also gets the output of a small ReLU network over all its inputs and the
+query's :data:`CONTEXT` (how much history ``s`` has), shifted per relation: an attention over
+``s``'s typed temporal paths that can weigh repeats against neighbours differently for each
+relation and history length. One softmax over *all* entities; training minimises its
+cross-entropy for the true object, with early stopping on the validation split's MRR. There are
+no entity embeddings (round 1's DistMult term overfitted: training loss fell, valid MRR did not).
 
 Most features are non-zero on few candidates (:data:`SPARSE`, kept as a COO list); the rest
 depend only on the relation, ``s``'s type and the week (:data:`DENSE`, weighted once per relation
@@ -44,18 +46,26 @@ from kgdecide.packs.finance.predict import metrics, raw_ranks
 
 logger = logging.getLogger(__name__)
 
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2
 #: Decay (weeks) of the "recent" features: weight ``exp(-(t - 1 - week) / TAU)``.
 TAU = 2.0
+#: Sliding windows (weeks before t) of the windowed counts.
+WINDOWS = (1, 4, 12)
 #: Two-hop paths s - x - o count only through x with at most this many neighbours.
 HUB_DEGREE = 50
+_PAIRS = ("sro", "so", "os", "ors")  # (s, r, o), (s, ., o), (o, ., s), (o, r, s)
 #: Features of (s, r, t) that are non-zero on few candidates: counts along typed paths from s.
-SPARSE = ("sro", "sro_recent", "so", "so_recent", "os", "os_recent", "ors", "two_hop", "self")
+SPARSE = tuple(f"{pair}{suffix}" for pair in _PAIRS
+               for suffix in ("", "_recent", "_last", *(f"_{w}w" for w in WINDOWS))) + (
+    "two_hop", "two_hop_r", "self")
 #: Features of a candidate that depend on r, s's type and the week only (shared by many queries).
-DENSE = ("pop", "pop_recent", "activity", "activity_recent", "type_r", "type_rs")
+DENSE = ("pop", "pop_recent", *(f"pop_{w}w" for w in WINDOWS), "activity", "activity_recent",
+         *(f"activity_{w}w" for w in WINDOWS), "type_r", "type_rs", "pop_rs", "pop_rs_recent")
+#: The :data:`DENSE` features that depend on the subject's type too (tables of r * T rows).
+BY_SUBJECT_TYPE = ("type_rs", "pop_rs", "pop_rs_recent")
 FEATURES = SPARSE + DENSE
-#: Query context that shifts the attention over sparse features (a subject with a long history
-#: in r is better predicted by its repeats; one without, by its type and neighbours).
+#: Query context, an input of the candidate network (a subject with a long history in r is better
+#: predicted by its repeats; one without, by its type and neighbours).
 CONTEXT = ("s_activity", "s_activity_recent", "sr_count", "sr_recent")
 
 
@@ -63,15 +73,15 @@ CONTEXT = ("s_activity", "s_activity_recent", "sr_count", "sr_recent")
 class LearnSettings:
     """Training settings (defaults: the FinDKG run in docs/EVALUATION.md)."""
 
-    epochs: int = 4
+    epochs: int = 6
     patience: int = 2  #: epochs without validation gain before stopping
     batch: int = 128  #: queries (s, r, t) per step
-    learning_rate: float = 0.005
-    dim: int = 32  #: DistMult embedding size
+    learning_rate: float = 0.003
+    dim: int = 64  #: hidden units of the candidate network
     #: Share of the training weeks used only as history, not as queries: the first weeks have
     #: little history, unlike the weeks scored later (0.4 of FinDKG's 100: from week 40).
     warmup: float = 0.4
-    max_minutes: float = 25.0  #: stop training (keep the best epoch) after this long
+    max_minutes: float = 20.0  #: stop training (keep the best epoch) after this long
     seed: int = 0
     threads: int = 1  #: torch threads (1 was 2-3x faster than 2 on a shared 2-core machine)
 
@@ -89,24 +99,19 @@ class EpochReport:
 
 @dataclass(eq=False)
 class WeekHistory:
-    """Everything known before one week, ready to turn queries into candidate features."""
+    """Everything known before one week, ready to turn queries into candidate features.
+
+    Counts are ``log1p`` of: all time, the last :data:`WINDOWS` weeks, and a recency-decayed sum
+    (``exp(-(t - 1 - week) / TAU)``); ``*_last`` is ``1 / (1 + weeks since the last report)``.
+    """
 
     n: int
     r: int
     entity_type: np.ndarray  #: int64[n] type code per entity
-    sro: sp.csr_matrix  #: (n * r, n) log1p count of (s, r, o), row s * r + rel
-    sro_recent: sp.csr_matrix
-    so: sp.csr_matrix  #: (n, n) log1p count of (s, any, o)
-    so_recent: sp.csr_matrix
-    os: sp.csr_matrix  #: (n, n) log1p count of (o, any, s), row s
-    os_recent: sp.csr_matrix
-    ors: sp.csr_matrix  #: (n * r, n) log1p count of (o, r, s), row s * r + rel
+    blocks: dict[str, sp.csr_matrix]  #: per :data:`SPARSE` name but ``self`` and ``two_hop*``
     neighbours: sp.csr_matrix  #: (n, n) 0/1 undirected adjacency
     step: sp.csr_matrix  #: (n, n) adjacency with rows divided by degree, hub rows empty
-    pop: np.ndarray  #: (r, n) log1p count of o as object of r
-    pop_recent: np.ndarray
-    activity: np.ndarray  #: (n,) log1p count of facts naming the entity
-    activity_recent: np.ndarray
+    dense: dict[str, np.ndarray]  #: per relation (r, n) or per entity (n,) tables
     sr_total: np.ndarray  #: (2, n * r) log1p count of (s, r, any), all time and recent
     type_r: np.ndarray  #: (r, T) log P(object type | r)
     type_rs: np.ndarray  #: (r, T, T) log P(object type | r, subject type)
@@ -116,16 +121,21 @@ class WeekHistory:
         """The history of ``quads`` (int[k, 4]: s, r, o, week) before ``week``; ``types`` codes
         each entity (0..T-1)."""
         q = quads[quads[:, 3] < week]
-        s, rel, o = q[:, 0], q[:, 1], q[:, 2]
+        s, rel, o, when = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+        age = week - 1 - when  # 0 = last week
         ones = np.ones(len(q))
-        recent = np.exp(-(week - 1 - q[:, 3]) / TAU)
-
-        def counts(weights: np.ndarray, rows: np.ndarray, cols: np.ndarray, height: int) -> sp.csr_matrix:
-            m = sp.csr_matrix((weights, (rows, cols)), shape=(height, n))
-            m.sum_duplicates()
-            m.data = np.log1p(m.data)
-            return m
-
+        recent = np.exp(-age / TAU)
+        keys = {"sro": (s * r + rel, o, n * r), "so": (s, o, n), "os": (o, s, n),
+                "ors": (o * r + rel, s, n * r)}
+        blocks: dict[str, sp.csr_matrix] = {}
+        for name, (rows, cols, height) in keys.items():
+            blocks[name] = _counts(ones, rows, cols, height, n)
+            blocks[name + "_recent"] = _counts(recent, rows, cols, height, n)
+            blocks[name + "_last"] = _latest(age, rows, cols, height, n)
+            for window in WINDOWS:
+                inside = age < window
+                blocks[f"{name}_{window}w"] = _counts(ones[inside], rows[inside], cols[inside],
+                                                      height, n)
         adjacency = sp.csr_matrix((ones, (s, o)), shape=(n, n))
         adjacency = ((adjacency + adjacency.T) > 0).astype(np.float64).tocsr()
         degree = np.asarray(adjacency.sum(axis=1)).ravel()
@@ -134,16 +144,23 @@ class WeekHistory:
         through = np.where((degree > 0) & (degree <= HUB_DEGREE), 1.0 / np.maximum(degree, 1.0), 0.0)
         step = (sp.diags(through) @ adjacency).tocsr()
         step.eliminate_zeros()
+        both = np.concatenate([s, o])
+        dense = {"pop": _log_bincount2(rel, o, ones, r, n),
+                 "pop_recent": _log_bincount2(rel, o, recent, r, n),
+                 "activity": np.log1p(np.bincount(both, minlength=n).astype(np.float64)),
+                 "activity_recent": np.log1p(np.bincount(both, np.tile(recent, 2), n))}
+        for window in WINDOWS:
+            inside = age < window
+            dense[f"pop_{window}w"] = _log_bincount2(rel[inside], o[inside], ones[inside], r, n)
+            dense[f"activity_{window}w"] = np.log1p(np.bincount(
+                both[np.tile(inside, 2)], minlength=n).astype(np.float64))
         t_count = int(types.max()) + 1 if len(types) else 1
+        # Popularity of o under r among subjects of each type ("what do companies operate in").
+        typed = rel * t_count + types[s]
+        dense["pop_rs"] = _log_bincount2(typed, o, ones, r * t_count, n)
+        dense["pop_rs_recent"] = _log_bincount2(typed, o, recent, r * t_count, n)
         return cls(
-            n, r, types,
-            counts(ones, s * r + rel, o, n * r), counts(recent, s * r + rel, o, n * r),
-            counts(ones, s, o, n), counts(recent, s, o, n), counts(ones, o, s, n),
-            counts(recent, o, s, n),
-            counts(ones, o * r + rel, s, n * r), adjacency, step,
-            _log_bincount2(rel, o, ones, r, n), _log_bincount2(rel, o, recent, r, n),
-            np.log1p(np.bincount(np.concatenate([s, o]), minlength=n).astype(np.float64)),
-            np.log1p(np.bincount(np.concatenate([s, o]), np.concatenate([recent, recent]), n)),
+            n, r, types, blocks, adjacency, step, dense,
             np.log1p(np.stack([np.bincount(s * r + rel, ones, n * r),
                                np.bincount(s * r + rel, recent, n * r)])),
             _type_log_prob(rel, types[o], r, t_count),
@@ -156,36 +173,56 @@ class WeekHistory:
         keys = subjects * self.r + relations
         two = (self.neighbours[subjects] @ self.step).tocoo()
         two.data = np.log1p(4.0 * two.data)  # paths through low-degree neighbours count most
-        blocks = (self.sro[keys], self.sro_recent[keys], self.so[subjects], self.so_recent[subjects],
-                  self.os[subjects], self.os_recent[subjects], self.ors[keys], two,
-                  sp.coo_matrix((np.ones(len(subjects)), (np.arange(len(subjects)), subjects)),
-                                shape=(len(subjects), self.n)))
+        two_r = self._two_hop_r(subjects, relations)
         rows, cols, feats, vals = [], [], [], []
-        for f, block in enumerate(blocks):
-            coo = block.tocoo()
-            rows.append(coo.row)
-            cols.append(coo.col)
-            feats.append(np.full(coo.nnz, f))
-            vals.append(coo.data)
+        for f, name in enumerate(SPARSE):
+            if name == "two_hop":
+                block = two
+            elif name == "two_hop_r":
+                block = two_r
+            elif name == "self":
+                block = sp.coo_matrix((np.ones(len(subjects)), (np.arange(len(subjects)), subjects)),
+                                      shape=(len(subjects), self.n))
+            else:
+                by_relation = name.startswith(("sro", "ors"))
+                block = self.blocks[name][keys if by_relation else subjects].tocoo()
+            rows.append(block.row)
+            cols.append(block.col)
+            feats.append(np.full(block.nnz, f))
+            vals.append(block.data)
         return SparseFeatures(*(np.concatenate(x).astype(t) for x, t in
                                 zip((rows, cols, feats, vals), (np.int64,) * 3 + (np.float32,))))
+
+    def _two_hop_r(self, subjects: np.ndarray, relations: np.ndarray) -> sp.coo_matrix:
+        """Paths ``s - x -r-> o`` through non-hub neighbours ``x`` of ``s`` (what ``s``'s
+        neighbours were reported to ``r``), each weighted ``1 / degree(x)``."""
+        degree = np.diff(self.neighbours.indptr).astype(np.float64)
+        through = (degree > 0) & (degree <= HUB_DEGREE)
+        reach = (self.neighbours[subjects] @ sp.diags(through.astype(np.float64))).tocoo()
+        picked = self.blocks["sro"][reach.col * self.r + relations[reach.row]]
+        weights = sp.csr_matrix((reach.data / np.maximum(degree[reach.col], 1.0),
+                                 (reach.row, np.arange(reach.nnz))), shape=(len(subjects), reach.nnz))
+        out = (weights @ picked).tocoo()
+        out.data = np.log1p(4.0 * out.data)
+        return out
 
     def context(self, subjects: np.ndarray, relations: np.ndarray) -> np.ndarray:
         """float32 (queries, :data:`CONTEXT`): how much history each query's subject has, all
         time and recently, in any relation and in the query's relation."""
         keys = subjects * self.r + relations
-        return np.stack([self.activity[subjects], self.activity_recent[subjects],
+        return np.stack([self.dense["activity"][subjects], self.dense["activity_recent"][subjects],
                          self.sr_total[0, keys], self.sr_total[1, keys]], axis=1).astype(np.float32)
 
     def tables(self) -> dict[str, np.ndarray]:
-        """The :data:`DENSE` features as float32 lookup tables: per relation (``pop``,
-        ``pop_recent``, ``type_r``: [r, n]), per (relation, subject type) (``type_rs``:
-        [r * T, n]) or per entity (``activity``, ``activity_recent``: [n])."""
+        """The :data:`DENSE` features as float32 lookup tables: per relation ([r, n]: ``pop*``,
+        ``type_r``), per (relation, subject type) (:data:`BY_SUBJECT_TYPE`: [r * T, n]) or per entity
+        (``activity*``: [n])."""
         t = self.type_rs.shape[1]
-        return {name: np.ascontiguousarray(value, dtype=np.float32) for name, value in (
-            ("pop", self.pop), ("pop_recent", self.pop_recent), ("activity", self.activity),
-            ("activity_recent", self.activity_recent), ("type_r", self.type_r[:, self.entity_type]),
-            ("type_rs", self.type_rs.reshape(self.r * t, t)[:, self.entity_type]))}
+        out = {name: np.ascontiguousarray(value, dtype=np.float32) for name, value in self.dense.items()}
+        out["type_r"] = np.ascontiguousarray(self.type_r[:, self.entity_type], dtype=np.float32)
+        out["type_rs"] = np.ascontiguousarray(
+            self.type_rs.reshape(self.r * t, t)[:, self.entity_type], dtype=np.float32)
+        return out
 
     def features(self, subjects: np.ndarray, relations: np.ndarray) -> np.ndarray:
         """float32 (F, queries, n): every feature of every entity as each query's object (a
@@ -198,12 +235,40 @@ class WeekHistory:
         t = self.type_rs.shape[1]
         for name in DENSE:
             table = tables[name]
-            if name == "type_rs":
+            if name in BY_SUBJECT_TYPE:
                 table = table[relations * t + self.entity_type[subjects]]
             elif table.ndim == 2:
                 table = table[relations]
             out[FEATURES.index(name)] = table
         return out
+
+
+def _counts(weights: np.ndarray, rows: np.ndarray, cols: np.ndarray, height: int,
+            width: int) -> sp.csr_matrix:
+    """log1p of the summed ``weights`` per (row, col).
+
+    >>> _counts(np.ones(3), np.array([0, 0, 1]), np.array([1, 1, 0]), 2, 2).toarray().round(2).tolist()
+    [[0.0, 1.1], [0.69, 0.0]]
+    """
+    m = sp.csr_matrix((weights, (rows, cols)), shape=(height, width))
+    m.sum_duplicates()
+    m.data = np.log1p(m.data)
+    return m
+
+
+def _latest(age: np.ndarray, rows: np.ndarray, cols: np.ndarray, height: int,
+            width: int) -> sp.csr_matrix:
+    """``1 / (1 + weeks since the last report)`` per (row, col): 1 when it was last week.
+
+    >>> _latest(np.array([5, 0, 3]), np.array([0, 0, 1]), np.array([1, 1, 0]), 2, 2).toarray().tolist()
+    [[0.0, 1.0], [0.25, 0.0]]
+    """
+    key = rows.astype(np.int64) * width + cols
+    order = np.lexsort((age, key))  # per key, the youngest report first
+    key, age = key[order], age[order]
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
+    key, age = key[first], age[first]
+    return sp.csr_matrix((1.0 / (1.0 + age), (key // width, key % width)), shape=(height, width))
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,67 +345,94 @@ def kg_fingerprint(kg: FinDKG) -> str:
 # --- model ------------------------------------------------------------------------------------------
 
 
+#: Inputs of the candidate network per (query, candidate): its sparse and dense features and
+#: the query's context.
+INPUTS = SPARSE + DENSE + CONTEXT
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """The entities a batch of queries' histories reach, with the network's inputs for each."""
+
+    row: np.ndarray  #: int64 query index in the batch
+    col: np.ndarray  #: int64 candidate entity
+    x: np.ndarray  #: float32 (candidates, :data:`INPUTS` + 2 relations)
+
+
+def candidates(past: WeekHistory, subjects: np.ndarray, relations: np.ndarray) -> Candidates:
+    """Every (query, entity) with a non-zero sparse feature, with all its :data:`INPUTS` and then
+    ``2 r`` per-relation counts: log1p of (s, r2, o) for each relation r2, then of (o, r2, s)."""
+    n = past.n
+    sparse = past.sparse(subjects, relations)
+    keys, inverse = np.unique(sparse.row * n + sparse.col, return_inverse=True)
+    row, col = keys // n, keys % n
+    r = past.r
+    x = np.zeros((len(keys), len(INPUTS) + 2 * r), dtype=np.float32)
+    x[inverse.ravel(), sparse.feature] = sparse.value
+    # Per relation r2: (s, r2, o) and (o, r2, s) counts, so the network can learn rules
+    # "r2 then r" (TLogic's length-1 rules) instead of one count over all relations.
+    for offset, name in ((len(INPUTS), "sro"), (len(INPUTS) + r, "ors")):
+        by_relation = past.blocks[name][np.repeat(subjects * r, r) + np.tile(np.arange(r), len(subjects))]
+        coo = by_relation.tocoo()
+        at = np.searchsorted(keys, (coo.row // r) * n + coo.col)
+        x[at, offset + coo.row % r] = coo.data
+    tables = past.tables()
+    t = past.type_rs.shape[1]
+    rel = relations[row]
+    for name in DENSE:
+        table = tables[name]
+        if name in BY_SUBJECT_TYPE:
+            x[:, INPUTS.index(name)] = table[rel * t + past.entity_type[subjects[row]], col]
+        elif table.ndim == 2:
+            x[:, INPUTS.index(name)] = table[rel, col]
+        else:
+            x[:, INPUTS.index(name)] = table[col]
+    x[:, len(SPARSE) + len(DENSE):len(INPUTS)] = past.context(subjects, relations)[row]
+    return Candidates(row, col, x)
+
+
 def _net(n: int, r: int, dim: int, t: int) -> Any:
     """The torch module (``t`` entity types); its forward returns log-probabilities (b, n).
 
-    Two modes, mixed per query as in copy-generation models (CyGNet): *copy* attends over the
-    candidates ``s``'s history reaches (any non-zero :data:`SPARSE` feature but ``self``) with
-    per-relation weights over all features, shifted by the query's :data:`CONTEXT`; *generate*
-    scores every entity from the :data:`DENSE` features plus DistMult. A gate from the relation
-    and the context mixes the two distributions. Copy then ranks inside the history without
-    having to also explain the answers the history cannot reach.
+    Every entity ``o`` gets a per-relation linear score of its :data:`DENSE` features (how
+    popular and active it is, all time and in the last weeks, and how its type fits ``r`` and
+    ``s``'s type). Each candidate that ``s``'s history reaches also gets the output of a small
+    network (``dim`` hidden ReLU units, shifted per relation) over all its :data:`INPUTS`: the
+    network weighs the typed temporal paths from ``s`` to ``o`` against each other, per relation
+    and given how much history ``s`` has. One softmax over all entities.
     """
     import torch
     from torch import nn
 
-    s_count = len(SPARSE)
-    self_feature = SPARSE.index("self")
-
     class Net(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            start = torch.zeros(r, len(FEATURES))
-            # Copy starts as the history baseline: repeat (s, r, o), then (s, ., o), popularity.
-            for name, value in (("sro", 1.0), ("so", 0.3), ("os", 0.1), ("pop", 0.1)):
-                start[:, FEATURES.index(name)] = value
-            self.weights = nn.Parameter(start)
-            self.attention = nn.Parameter(torch.zeros(len(CONTEXT), s_count))
             generate = torch.zeros(r, len(DENSE))
-            generate[:, DENSE.index("pop")] = 1.0  # generate starts as relation popularity
+            generate[:, DENSE.index("pop")] = 1.0  # starts as relation popularity
             self.generate = nn.Parameter(generate)
-            self.gate = nn.Parameter(torch.zeros(r))
-            self.gate_context = nn.Parameter(torch.zeros(len(CONTEXT)))
-            self.entity = nn.Embedding(n, dim)
+            self.hidden = nn.Linear(len(INPUTS) + 2 * r, dim)
             self.relation = nn.Embedding(r, dim)
-            nn.init.normal_(self.entity.weight, std=0.05)
-            nn.init.normal_(self.relation.weight, std=0.05)
+            self.out = nn.Linear(dim, 1)
+            nn.init.zeros_(self.relation.weight)
+            nn.init.normal_(self.out.weight, std=0.1)
+            nn.init.zeros_(self.out.bias)
 
-        def forward(self, s: torch.Tensor, rel: torch.Tensor, subject_type: torch.Tensor,
-                    context: torch.Tensor, sparse: tuple[torch.Tensor, ...],
+        def forward(self, rel: torch.Tensor, subject_type: torch.Tensor,
+                    cand: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
                     tables: dict[str, torch.Tensor]) -> torch.Tensor:
-            row, col, feature, value = sparse
-            copy = _dense_scores(self.weights[:, s_count:], rel, subject_type, tables)
-            w = self.weights[rel, :s_count] + context @ self.attention  # (b, sparse)
-            copy = copy.index_put((row, col), w[row, feature] * value, accumulate=True)
-            reached = torch.zeros_like(copy, dtype=torch.bool)
-            path = feature != self_feature
-            reached[row[path], col[path]] = True
-            copy = torch.log_softmax(copy.masked_fill(~reached, -1e4), dim=1)
-            generate = _dense_scores(self.generate, rel, subject_type, tables)
-            generate = generate + (self.entity(s) * self.relation(rel)) @ self.entity.weight.T
-            gate = self.gate[rel] + context @ self.gate_context
-            has = reached.any(dim=1)
-            log_copy = torch.where(has, nn.functional.logsigmoid(gate), torch.full_like(gate, -1e4))
-            log_generate = torch.where(has, nn.functional.logsigmoid(-gate), torch.zeros_like(gate))
-            return torch.logaddexp(log_copy[:, None] + copy,
-                                   log_generate[:, None] + torch.log_softmax(generate, dim=1))
+            row, col, x = cand
+            scores = _dense_scores(self.generate, rel, subject_type, tables)
+            h = torch.relu(self.hidden(x) + self.relation(rel[row]))
+            scores = scores.index_put((row, col), self.out(h).squeeze(1), accumulate=True)
+            return torch.log_softmax(scores, dim=1)
 
     def _dense_scores(weights: torch.Tensor, rel: torch.Tensor, subject_type: torch.Tensor,
                       tables: dict[str, torch.Tensor]) -> torch.Tensor:
         """sum_f weights[rel, f] * dense feature f, weighted once per relation then gathered."""
         per_relation = sum(weights[:, DENSE.index(name), None] * tables[name]
-                           for name in ("pop", "pop_recent", "activity", "activity_recent", "type_r"))
-        fit = weights[:, DENSE.index("type_rs")].repeat_interleave(t)[:, None] * tables["type_rs"]
+                           for name in DENSE if name not in BY_SUBJECT_TYPE)
+        fit = sum(weights[:, DENSE.index(name)].repeat_interleave(t)[:, None] * tables[name]
+                  for name in BY_SUBJECT_TYPE)
         return per_relation[rel] + fit[rel * t + subject_type]
 
     return Net()
@@ -370,7 +462,7 @@ class LearnedScorer:
     def save(self, path: Path) -> None:
         meta = {"format": MODEL_FORMAT, "version": self.version, "kg_version": self.kg_version,
                 "n": self.n, "r": self.r, "t": self.t, "settings": asdict(self.settings),
-                "features": FEATURES + CONTEXT, **self.extra}
+                "features": INPUTS, **self.extra}
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp.npz")
@@ -386,7 +478,7 @@ class LearnedScorer:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
         meta = json.loads(str(arrays.pop("meta")))
-        if meta.get("format") != MODEL_FORMAT or tuple(meta.get("features", ())) != FEATURES + CONTEXT:
+        if meta.get("format") != MODEL_FORMAT or tuple(meta.get("features", ())) != INPUTS:
             raise ConfigError(f"the model at {path} was written by another version of kgdecide; "
                               "run `kgdecide finance train` again")
         own = ("format", "version", "kg_version", "n", "r", "t", "settings", "features")
@@ -431,12 +523,10 @@ def _log_probs(net: Any, past: WeekHistory, tables: dict[str, Any], subjects: np
     """(queries, n) log-probability of every entity as the object of each query."""
     import torch
 
-    sparse = past.sparse(subjects, relations)
-    return net(torch.from_numpy(subjects), torch.from_numpy(relations),
-               torch.from_numpy(past.entity_type[subjects]),
-               torch.from_numpy(past.context(subjects, relations)),
-               tuple(torch.from_numpy(a) for a in (sparse.row, sparse.col, sparse.feature,
-                                                   sparse.value)), tables)
+    cand = candidates(past, subjects, relations)
+    return net(torch.from_numpy(relations), torch.from_numpy(past.entity_type[subjects]),
+               (torch.from_numpy(cand.row), torch.from_numpy(cand.col), torch.from_numpy(cand.x)),
+               tables)
 
 
 def _tables(past: WeekHistory) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from kgdecide.errors import ConfigError
 from kgdecide.packs.finance.build import FinDKG
 from kgdecide.packs.finance.evaluate import evaluate, tune
 from kgdecide.packs.finance.learned import (
-    FEATURES, SPARSE, LearnedScorer, LearnSettings, WeekHistory, rank_split, train, type_codes,
+    FEATURES, HUB_DEGREE, SPARSE, LearnedScorer, LearnSettings, WeekHistory, rank_split, train, type_codes,
     week_queries,
 )
 from kgdecide.packs.finance.predict import metrics
@@ -49,7 +49,7 @@ def synthetic(seed: int = 7) -> FinDKG:
     return FinDKG(names, types, ("Ask", "Answer"), split)
 
 
-SETTINGS = LearnSettings(epochs=6, patience=3, batch=16, learning_rate=0.1, dim=4, warmup=0.05)
+SETTINGS = LearnSettings(epochs=6, patience=3, batch=16, learning_rate=0.1, dim=8, warmup=0.05)
 
 
 @pytest.fixture(scope="module")
@@ -112,40 +112,36 @@ def history(kg: FinDKG) -> dict[int, WeekHistory]:
 
 def test_ties_take_the_average_rank(kg: FinDKG, model: LearnedScorer,
                                     history: dict[int, WeekHistory]) -> None:
-    # With every weight zero the scorer splits the probability evenly between the k candidates
-    # s's history reaches, and the rest: an answer among them ranks (k + 1) / 2, else
-    # k + (N - k + 1) / 2.
-    blank = LearnedScorer({k: np.zeros_like(v) for k, v in model.arrays.items()}, model.n,
-                          model.r, model.t, model.settings, "blank", model.kg_version)
+    # Only the network's output bias set: each of the k candidates s's history reaches scores 1,
+    # every other entity 0. An answer among them ranks (k + 1) / 2, else k + (N - k + 1) / 2.
+    arrays = {k: np.zeros_like(v) for k, v in model.arrays.items()}
+    arrays["out.bias"] = np.ones_like(arrays["out.bias"])
+    blank = LearnedScorer(arrays, model.n, model.r, model.t, model.settings, "blank", model.kg_version)
     ranks = rank_split(blank, kg, "test")
-    paths = [i for i, name in enumerate(SPARSE) if name != "self"]
     for i, (s, r, o, t) in enumerate(kg.quads["test"].tolist()):
         x = history[t].features(np.array([s]), np.array([r]))
-        reached = (x[paths, 0] > 0).any(axis=0)
+        reached = (x[:len(SPARSE), 0] > 0).any(axis=0)
         k = int(reached.sum())
         assert ranks[i] == ((k + 1) / 2 if reached[o] else k + (N - k + 1) / 2)
 
 
 def _oracle_log_probs(model: LearnedScorer, past: WeekHistory, s: int, r: int) -> np.ndarray:
-    """The scorer written out for one query from the dense feature view, in float64: copy (a
-    softmax over the candidates s's history reaches) mixed with generate (dense features +
-    DistMult) by the gate."""
+    """The scorer written out for one query from the dense feature view, in float64: a linear
+    score of the dense features for every entity, plus the network's output on the candidates
+    s's history reaches (inputs: features, context, then (s, r2, o) and (o, r2, s) per r2)."""
     a = {k: v.astype(np.float64) for k, v in model.arrays.items()}
     x = past.features(np.array([s]), np.array([r]))[:, 0].astype(np.float64)
     context = past.context(np.array([s]), np.array([r]))[0].astype(np.float64)
-    copy_w = a["weights"][r].copy()
-    copy_w[:len(SPARSE)] += context @ a["attention"]
-    reached = (x[[i for i, name in enumerate(SPARSE) if name != "self"]] > 0).any(axis=0)
-    generate = a["generate"][r] @ x[len(SPARSE):] + a["entity.weight"] @ (
-        a["entity.weight"][s] * a["relation.weight"][r])
-    p = np.exp(generate - generate.max())
-    p /= p.sum()
-    if reached.any():
-        gate = 1 / (1 + np.exp(-(a["gate"][r] + context @ a["gate_context"])))
-        copy = np.where(reached, copy_w @ x, -np.inf)
-        q = np.exp(copy - copy[reached].max())
-        p = gate * q / q.sum() + (1 - gate) * p
-    return np.log(p)
+    per_relation = [past.features(np.array([s]), np.array([r2]))[:, 0] for r2 in range(model.r)]
+    sro = np.stack([f[FEATURES.index("sro")] for f in per_relation])
+    ors = np.stack([f[FEATURES.index("ors")] for f in per_relation])
+    inputs = np.concatenate([x, np.repeat(context[:, None], N, axis=1), sro, ors])  # (in, N)
+    shift = a["hidden.bias"] + a["relation.weight"][r]
+    hidden = np.maximum(a["hidden.weight"] @ inputs + shift[:, None], 0)
+    network = a["out.weight"][0] @ hidden + a["out.bias"][0]
+    reached = (x[:len(SPARSE)] > 0).any(axis=0)
+    scores = a["generate"][r] @ x[len(SPARSE):] + np.where(reached, network, 0.0)
+    return scores - np.log(np.exp(scores - scores.max()).sum()) - scores.max()
 
 
 def test_ranks_match_a_row_by_row_oracle(kg: FinDKG, model: LearnedScorer,
@@ -170,6 +166,42 @@ def test_features_see_only_earlier_weeks(kg: FinDKG) -> None:
     after = WeekHistory.before(kg.all_quads, t + 1, N, 2, types).features(np.array([s]), np.array([r]))
     assert after[FEATURES.index("sro"), 0, o] == pytest.approx(np.log1p(sro + 1))
     assert after[FEATURES.index("sro_recent"), 0, o] > before[FEATURES.index("sro_recent"), 0, o]
+
+
+def _brute_force(prior: np.ndarray, s: int, r: int, o: int, t: int, types: np.ndarray) -> dict[str, float]:
+    """Some features of (s, r, o) at week t counted row by row from the earlier facts."""
+    sro = prior[(prior[:, 0] == s) & (prior[:, 1] == r) & (prior[:, 2] == o)]
+    ors = prior[(prior[:, 0] == o) & (prior[:, 1] == r) & (prior[:, 2] == s)]
+    typed = prior[(prior[:, 1] == r) & (types[prior[:, 0]] == types[s]) & (prior[:, 2] == o)]
+    degree = {e: len({*prior[prior[:, 0] == e, 2], *prior[prior[:, 2] == e, 0]}) for e in range(N)}
+    neighbours = {*prior[prior[:, 0] == s, 2], *prior[prior[:, 2] == s, 0]}
+    # s - x -r-> o through neighbours x of at most HUB_DEGREE neighbours, weighted 1 / degree(x)
+    two_hop_r = sum(np.log1p(np.sum((prior[:, 0] == x) & (prior[:, 1] == r) & (prior[:, 2] == o)))
+                    / degree[x] for x in neighbours if degree[x] <= HUB_DEGREE)
+    return {
+        "sro_1w": np.log1p(np.sum(sro[:, 3] == t - 1)),
+        "sro_4w": np.log1p(np.sum(sro[:, 3] >= t - 4)),
+        "sro_last": 1 / (1 + t - 1 - sro[:, 3].max()) if len(sro) else 0.0,
+        "ors_last": 1 / (1 + t - 1 - ors[:, 3].max()) if len(ors) else 0.0,
+        "pop_rs": np.log1p(len(typed)),
+        "two_hop_r": np.log1p(4 * two_hop_r),
+    }
+
+
+def test_windowed_recency_typed_and_relation_two_hop_features_match_a_brute_force_count(
+        kg: FinDKG) -> None:
+    types = type_codes(kg.types)
+    checked = 0
+    for t in (12, 25):
+        past = WeekHistory.before(kg.all_quads, t, N, 2, types)
+        prior = kg.all_quads[kg.all_quads[:, 3] < t]
+        for s, r in ((0, ANSWER), (5, ASK), (11, ANSWER)):
+            x = past.features(np.array([s]), np.array([r]))[:, 0]
+            for o in range(N):
+                for name, value in _brute_force(prior, s, r, o, t, types).items():
+                    assert x[FEATURES.index(name), o] == pytest.approx(value, abs=1e-5), (name, s, r, o, t)
+                    checked += value > 0
+    assert checked > 20  # the pattern makes most of these features non-zero somewhere
 
 
 def test_week_queries_group_rows_by_week_and_pair() -> None:
