@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -64,7 +66,8 @@ def test_the_app_serves_from_a_bolt_store(tmp_path: Path, monkeypatch: pytest.Mo
 
     connection, built, _ = _ingest_demo(tmp_path, monkeypatch)
     app = create_app({"SETTINGS": Settings(tmp_path), "STORE": connection.uri, "TESTING": True,
-                      "LINKER_CONFIG": LinkerConfig(multilingual=False), "FINANCE": False})
+                      "LINKER_CONFIG": LinkerConfig(multilingual=False), "FINANCE": False,
+                      "WTF_CSRF_ENABLED": True})
     served = app.extensions["kgdecide"].engine.store
     try:
         assert served.__class__.__name__ == "Neo4jStore"
@@ -77,5 +80,12 @@ def test_the_app_serves_from_a_bolt_store(tmp_path: Path, monkeypatch: pytest.Mo
         decision = client.post("/api/v1/decide", headers=key,
                                json={"findings": [{"id": "HP:0001250"}], "scorer": "lr"}).get_json()
         assert decision["candidates"][0]["id"] in {"OMIM:100100", "ORPHA:300"}
+        # The clinician form: the page, then its POST with the page's CSRF token, free text in.
+        page = client.get("/").get_data(as_text=True)
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        answered = client.post("/ui/decide", json={"text": "Seizures since 3 months."},
+                               headers={"X-CSRFToken": token})
+        assert answered.status_code == 200, answered.get_data(as_text=True)
+        assert answered.get_json()["candidates"][0]["id"] in {"OMIM:100100", "ORPHA:300"}
     finally:
         served.close()  # the app keeps its store for its lifetime; a test app ends here
