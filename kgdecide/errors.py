@@ -45,6 +45,11 @@ class StoreUnavailable(KgdecideError):
         super().__init__(message)
 
 
+class AuditUnavailable(StoreUnavailable):
+    """The audit log cannot be written (disk full, read-only): the decision is not answered, so
+    nothing reaches a client unaudited; the same request may succeed once there is room."""
+
+
 class SnapshotError(KgdecideError):
     """A snapshot on disk is missing, corrupt or written by an incompatible version."""
 

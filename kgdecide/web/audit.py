@@ -9,10 +9,12 @@ are kept as linked ids and statuses; the free text only when the operator turns
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kgdecide.errors import AuditUnavailable
 from kgdecide.web.sqlite import LocalConnection
 
 _SCHEMA = """
@@ -82,10 +84,14 @@ class AuditLog:
         rows = [(r.id, r.created, r.key_id, r.kg_version, r.model_version, r.scorer,
                  r.settings_hash, json.dumps(r.inputs, sort_keys=True), r.response,
                  r.free_text if self.keep_free_text else None) for r in records]
-        with self._connection() as db:
-            db.executemany(
-                "INSERT INTO decisions (id, created, key_id, kg_version, model_version, scorer, "
-                "settings_hash, inputs, response, free_text) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        try:
+            with self._connection() as db:
+                db.executemany(
+                    "INSERT INTO decisions (id, created, key_id, kg_version, model_version, scorer, "
+                    "settings_hash, inputs, response, free_text) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        except sqlite3.OperationalError as e:  # disk full, read-only, I/O error: not the request's fault
+            raise AuditUnavailable(f"the audit log cannot be written ({e}); the decision was not "
+                                   "answered so that none goes unrecorded", retry_after=30) from None
 
     def get(self, decision_id: str) -> AuditRecord | None:
         row = self._connection().execute(

@@ -17,6 +17,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from kgdecide.errors import (
+    AuditUnavailable,
     ConfigError,
     InvalidQuery,
     KgdecideError,
@@ -69,6 +70,10 @@ def from_kgdecide(e: KgdecideError) -> ApiError:
         return ApiError(404, "node_not_found", str(e),
                         "Check the id (a CURIE such as HP:0001250); /api/v1/search?q= finds ids "
                         "by label.", "id")
+    if isinstance(e, AuditUnavailable):
+        return ApiError(503, "audit_unavailable", str(e),
+                        f"Retry after {e.retry_after} seconds; the operator must free space in "
+                        "the data directory.", headers={"Retry-After": str(e.retry_after)})
     if isinstance(e, StoreUnavailable):
         return ApiError(503, "store_unavailable", str(e),
                         f"Retry after {e.retry_after} seconds.",

@@ -86,9 +86,8 @@ def test_full_data_directory_is_refused_at_start(tmp_path: Path, small_store: Pa
 def test_disk_filling_while_serving_sends_no_unaudited_decision(tmp_path: Path,
                                                                 small_store: Path) -> None:
     """The audit database's disk fills after start: the decision is not sent (it could not be
-    recorded) and the error body names no file, no SQL and no trace. Today that answer is a 500
-    ``internal_error`` (tests/web/test_audit.py pins it); a 503 + Retry-After would tell the client
-    to retry: see docs/RELIABILITY.md."""
+    recorded), the client is told to retry later (503 ``audit_unavailable`` + Retry-After), and the
+    error body names no file, no SQL and no trace."""
     from kgdecide.graph.embedded import EmbeddedStore
     from kgdecide.link import LinkerConfig
     from kgdecide.web.auth import KeyStore
@@ -110,8 +109,8 @@ def test_disk_filling_while_serving_sends_no_unaudited_decision(tmp_path: Path,
         health = client.get("/api/v1/healthz").status_code
     for response in answers:
         text = response.get_data(as_text=True)
-        assert response.status_code == 500, text
-        assert json.loads(text)["error"]["code"] == "internal_error"
+        assert response.status_code == 503 and response.headers["Retry-After"], text
+        assert json.loads(text)["error"]["code"] == "audit_unavailable"
         assert "candidates" not in text  # no ranking leaves the server unaudited
         assert "sqlite" not in text.lower() and "INSERT" not in text and str(audit_dir) not in text
     assert stored == 1  # only the decision that was answered 200

@@ -31,16 +31,18 @@ def test_table_is_append_only(client: FlaskClient, keys: dict[str, str], app: Fl
 def test_decision_is_stored_before_the_response(app: Flask, client: FlaskClient,
                                                 keys: dict[str, str], monkeypatch) -> None:  # type: ignore[no-untyped-def]
     audit: AuditLog = app.extensions["kgdecide"].engine.audit
-    seen: list[int] = []
-
-    def failing_append(records) -> None:  # type: ignore[no-untyped-def]
-        seen.append(len(records))
-        raise sqlite3.OperationalError("disk full")
-    monkeypatch.setattr(audit, "append", failing_append)
+    before = audit.count()
+    # The audit database turns unwritable (a full disk looks the same to SQLite's caller).
+    read_only = sqlite3.connect(f"file:{app.config['AUDIT_DB']}?mode=ro", uri=True)
+    monkeypatch.setattr(audit, "_connection", lambda: read_only)
     response = client.post("/api/v1/decide", json=CASE, headers=auth(keys["clinician"]))
-    # No stored record, no answer: the ranking must not reach the client unaudited.
-    assert seen == [1] and response.status_code == 500
+    # No stored record, no answer: the ranking must not reach the client unaudited; the client
+    # is told to come back (503 + Retry-After), not that it sent something wrong.
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert response.get_json()["error"]["code"] == "audit_unavailable"
     assert "candidates" not in response.get_data(as_text=True)
+    monkeypatch.undo()
+    assert audit.count() == before
 
 
 def test_free_text_kept_only_when_turned_on(make_app: Callable[..., Flask], store,  # type: ignore[no-untyped-def]
