@@ -133,3 +133,4 @@ def test_without_a_finance_graph_the_app_starts_and_finance_answers_503(
     assert response.status_code == 503
     assert response.headers["Retry-After"]
     assert "kgdecide build finance" in response.get_data(as_text=True)
+    assert str(tmp_path) not in response.get_data(as_text=True)  # no server path leaks

@@ -140,9 +140,10 @@ def finance_blueprint(store: Any = None) -> Any:
 
         loaded = current_app.extensions[EXTENSION]
         if isinstance(loaded, Exception):  # no finance graph: the clinical app still serves
-            raise StoreUnavailable(f"the finance graph is not available ({loaded}); build it "
-                                   "with `kgdecide build finance` and restart the server",
-                                   retry_after=3600)
+            # The reason (a path on the server) goes to the log at start-up, not to clients.
+            raise StoreUnavailable("the finance graph is not available on this server; its "
+                                   "operator builds it with `kgdecide build finance` and "
+                                   "restarts the server", retry_after=3600)
         return loaded  # type: ignore[no-any-return]
 
     @bp.post("/exposure")
@@ -209,7 +210,7 @@ def _open_state(app: Any, store: Any) -> FinanceState | Exception:
     try:
         return FinanceState(_open_graph(app, store))
     except SnapshotError as e:
-        logger.warning("finance API disabled: no finance graph is available")
+        logger.warning("finance API disabled: no finance graph is available (%s)", e.problem)
         return e
 
 
