@@ -9,6 +9,7 @@ A scorer ranks every node of a target type (diseases, companies, ...) for a set 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import asdict, dataclass
@@ -38,6 +39,10 @@ class DomainSpec:
     #: further target -> finding relations read like ``finding_relation`` where it has no
     #: annotation for the pair (e.g. case-derived evidence); absent relations are ignored
     evidence_relations: tuple[str, ...] = ()
+
+    def without_evidence(self) -> DomainSpec:
+        """The same domain reading only ``finding_relation`` (evidence relations switched off)."""
+        return dataclasses.replace(self, evidence_relations=())
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,14 +59,13 @@ def make_ranker(settings: Settings, store: str, scorer: str, diseases: str = "al
     from kgdecide.score import scorer_class
     from kgdecide.score.attention import MODEL_FILE, AttentionSettings
     from kgdecide.score.calibration import CALIBRATION_FILE, load_calibration
-    from kgdecide.score.fit import without_evidence
 
     scorer_class(scorer)  # an unknown name fails before the graph is loaded
     graph_store = EmbeddedStore.from_path(settings.store_dir(store))
     models = default_model_dir(settings.home, graph_store.projection())
     scorer_settings = AttentionSettings(models / MODEL_FILE) if scorer == "attention" else None
     calibration = load_calibration(models / CALIBRATION_FILE, scorer)
-    spec = CLINICAL_DOMAIN if case_evidence else without_evidence(CLINICAL_DOMAIN)
+    spec = CLINICAL_DOMAIN if case_evidence else CLINICAL_DOMAIN.without_evidence()
     return Ranker.create(graph_store, spec, scorer, calibration,
                          DISEASE_PREFIXES[diseases], settings=scorer_settings)
 

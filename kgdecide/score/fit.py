@@ -5,7 +5,6 @@ Domain-free: the caller passes labelled items already split by publication.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -51,7 +50,7 @@ def build_examples(store: GraphStore, spec: DomainSpec, items: Sequence[Labelled
     graph = store.projection()
     lr = LRScorer(spec)
     index = annotation_index(graph, spec, lr.settings.default_frequency)
-    plain = annotation_index(graph, without_evidence(spec), lr.settings.default_frequency)
+    plain = annotation_index(graph, spec.without_evidence(), lr.settings.default_frequency)
     target_of_row = {int(r): i for i, r in enumerate(index.target_rows.tolist())}
     settings = TrainSettings(seed=seed)
     rng = np.random.default_rng(seed)
@@ -80,11 +79,6 @@ def build_examples(store: GraphStore, spec: DomainSpec, items: Sequence[Labelled
         if example is not None:
             train.append(example)
     return train, validation
-
-
-def without_evidence(spec: DomainSpec) -> DomainSpec:
-    """``spec`` reading only its main annotation relation."""
-    return dataclasses.replace(spec, evidence_relations=())
 
 
 def fit_all(store: GraphStore, spec: DomainSpec, items: Sequence[LabelledItem], out_dir: Path,
@@ -127,7 +121,7 @@ def fit_all(store: GraphStore, spec: DomainSpec, items: Sequence[LabelledItem], 
         held_out = [i for i in leak_free if i.split == "validation"
                     or (i.split == "train" and not trained)][:calibration_cases]
         rankers = {}
-        for split, split_spec in (("validation", spec), ("train", without_evidence(spec))):
+        for split, split_spec in (("validation", spec), ("train", spec.without_evidence())):
             scorer = create_scorer(name, split_spec)
             if isinstance(scorer, AttentionScorer):
                 scorer.with_weights(graph, weights)

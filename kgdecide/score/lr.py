@@ -29,7 +29,7 @@ from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.score.annotations import AnnotationIndex, annotation_index
 from kgdecide.score.base import ScoreResult, Scorer, register, softmax
 from kgdecide.score.matching import (
-    best_in_closure, best_match, lacked, match_source, match_sources, target_closure,
+    BestMatchPaths, best_in_closure, best_match, lacked, target_closure,
 )
 
 
@@ -41,7 +41,7 @@ class LRSettings:
 
 
 @register
-class LRScorer(Scorer):
+class LRScorer(BestMatchPaths, Scorer):
     """Sum of per-finding log likelihood ratios.
 
     >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
@@ -99,29 +99,8 @@ class LRScorer(Scorer):
         absent_given_other = 1.0 - min(float(index.background[term]), 0.99)
         return self.settings.excluded_weight * np.log(absent_given_d / absent_given_other)
 
-    def match(self, graph: ArrayGraph, finding: int, target: int) -> tuple[int, int] | None:
-        index: AnnotationIndex = self.prepare(graph)
-        term = int(index.terms([finding])[0])
-        a, t = match_source(index, term, target, 1.0 / index.background, True)
-        return (int(index.term_rows[a]), int(index.term_rows[t])) if a >= 0 else None
-
-    def matches(self, graph: ArrayGraph, finding: int, targets: np.ndarray
-                ) -> list[tuple[int, int] | None]:
-        index: AnnotationIndex = self.prepare(graph)
-        term = int(index.terms([finding])[0])
-        ancestors, annotations = match_sources(index, term, targets, 1.0 / index.background, True)
-        return [(int(index.term_rows[a]), int(index.term_rows[t])) if a >= 0 else None
-                for a, t in zip(ancestors.tolist(), annotations.tolist())]
-
-    def dependencies(self, graph: ArrayGraph, result: ScoreResult, finding: int,
-                     targets: np.ndarray) -> list[frozenset[int]] | None:
-        # The value comes from the best match alone: deleting any other annotation leaves that
-        # maximum where it was (the matched ancestor keeps its annotation), so only deleting the
-        # matched annotation can change it.
-        if not result.present[finding]:
-            return [frozenset()] * len(targets)
-        return [frozenset({m[1]}) if m else frozenset()
-                for m in self.matches(graph, result.findings[finding], targets)]
+    def match_scale(self, index: AnnotationIndex) -> tuple[np.ndarray, bool]:
+        return 1.0 / index.background, True
 
     def pair_contribution(self, graph: ArrayGraph, result: ScoreResult, finding: int, target: int,
                           drop: int) -> float:

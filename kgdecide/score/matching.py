@@ -9,6 +9,8 @@ with long columns come from a dense block (see :class:`AnnotationIndex`).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from kgdecide.score.annotations import AnnotationIndex
@@ -41,7 +43,8 @@ def best_match(index: AnnotationIndex, term: int, scale: np.ndarray, weighted: b
 def match_source(index: AnnotationIndex, term: int, target: int, scale: np.ndarray,
                  weighted: bool) -> tuple[int, int]:
     """For one target (index into ``target_rows``): the ancestor ``a`` of ``term`` that gave its
-    best match and the target's annotation term under ``a`` (both -1 when none). The most specific
+    best match and the target's annotation term under ``a`` (both -1 when none). The readable
+    one-target twin of :func:`match_sources`, kept as the tests' oracle. The most specific
     ancestor wins ties, as the ancestors are stored most specific first.
 
     >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
@@ -92,6 +95,38 @@ def match_sources(index: AnnotationIndex, term: int, targets: np.ndarray, scale:
         best_ancestor[better] = a
         best_annotation[better] = annotation[at][better]
     return best_ancestor, best_annotation
+
+
+class BestMatchPaths:
+    """Paths for a scorer whose value for a (finding, target) pair is the finding's best match
+    in the target (:func:`best_match`, valued by :meth:`match_scale`): the mix-in gives the
+    scorer's ``match``, ``matches`` and ``dependencies``.
+
+    Only deleting the matched annotation can change such a value: any other leaves the matched
+    ancestor its annotation, and so the maximum where it was.
+    """
+
+    def match_scale(self, index: AnnotationIndex) -> tuple[np.ndarray, bool]:
+        """The ``scale`` and ``weighted`` arguments of :func:`best_match` for this scorer."""
+        raise NotImplementedError
+
+    def match(self, graph: Any, finding: int, target: int) -> tuple[int, int] | None:
+        return self.matches(graph, finding, np.array([target]))[0]
+
+    def matches(self, graph: Any, finding: int, targets: np.ndarray
+                ) -> list[tuple[int, int] | None]:
+        index: AnnotationIndex = self.prepare(graph)  # type: ignore[attr-defined]
+        ancestors, annotations = match_sources(index, int(index.terms([finding])[0]), targets,
+                                               *self.match_scale(index))
+        return [(int(index.term_rows[a]), int(index.term_rows[t])) if a >= 0 else None
+                for a, t in zip(ancestors.tolist(), annotations.tolist())]
+
+    def dependencies(self, graph: Any, result: Any, finding: int,
+                     targets: np.ndarray) -> list[frozenset[int]] | None:
+        if not result.present[finding]:
+            return [frozenset()] * len(targets)
+        return [frozenset({m[1]}) if m else frozenset()
+                for m in self.matches(graph, result.findings[finding], targets)]
 
 
 def closure_sources(index: AnnotationIndex, term: int, targets: np.ndarray) -> np.ndarray:

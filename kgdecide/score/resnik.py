@@ -17,7 +17,7 @@ from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.score.annotations import AnnotationIndex, annotation_index
 from kgdecide.score.base import ScoreResult, Scorer, register, softmax
 from kgdecide.score.matching import (
-    best_in_closure, best_match, match_source, match_sources, target_closure,
+    BestMatchPaths, best_in_closure, best_match, target_closure,
 )
 
 
@@ -27,7 +27,7 @@ class ResnikSettings:
 
 
 @register
-class ResnikScorer(Scorer):
+class ResnikScorer(BestMatchPaths, Scorer):
     """Best-match average of Resnik similarity.
 
     >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
@@ -63,28 +63,8 @@ class ResnikScorer(Scorer):
             probabilities=softmax(scores * self.settings.temperature),
         )
 
-    def match(self, graph: ArrayGraph, finding: int, target: int) -> tuple[int, int] | None:
-        index: AnnotationIndex = self.prepare(graph)
-        a, t = match_source(index, int(index.terms([finding])[0]), target, index.ic, False)
-        return (int(index.term_rows[a]), int(index.term_rows[t])) if a >= 0 else None
-
-    def matches(self, graph: ArrayGraph, finding: int, targets: np.ndarray
-                ) -> list[tuple[int, int] | None]:
-        index: AnnotationIndex = self.prepare(graph)
-        term = int(index.terms([finding])[0])
-        ancestors, annotations = match_sources(index, term, targets, index.ic, False)
-        return [(int(index.term_rows[a]), int(index.term_rows[t])) if a >= 0 else None
-                for a, t in zip(ancestors.tolist(), annotations.tolist())]
-
-    def dependencies(self, graph: ArrayGraph, result: ScoreResult, finding: int,
-                     targets: np.ndarray) -> list[frozenset[int]] | None:
-        # The value comes from the best match alone: deleting any other annotation leaves that
-        # maximum where it was (the matched ancestor keeps its annotation), so only deleting the
-        # matched annotation can change it.
-        if not result.present[finding]:
-            return [frozenset()] * len(targets)
-        return [frozenset({m[1]}) if m else frozenset()
-                for m in self.matches(graph, result.findings[finding], targets)]
+    def match_scale(self, index: AnnotationIndex) -> tuple[np.ndarray, bool]:
+        return index.ic, False
 
     def pair_contribution(self, graph: ArrayGraph, result: ScoreResult, finding: int, target: int,
                           drop: int) -> float:

@@ -18,8 +18,8 @@ these collections they record what curators checked, not what patients lack).
 Publications of the validation and test splits are left out by default so that training,
 calibration and evaluation stay leak-free; ``splits=ALL_SPLITS`` uses every case (a deployment
 that does not evaluate on them). Scorers use the edges through
-:attr:`~kgdecide.score.base.DomainSpec.evidence_relations`; ``without_case_evidence`` switches them
-off.
+:attr:`~kgdecide.score.base.DomainSpec.evidence_relations`; ``DomainSpec.without_evidence()`` switches
+them off.
 """
 
 from __future__ import annotations
@@ -103,13 +103,6 @@ def add_case_evidence(builder: GraphBuilder, evidence: Iterable[CaseEvidence], s
         })
         count += 1
     return count
-
-
-def without_case_evidence(spec: DomainSpec) -> DomainSpec:
-    """The same domain with case-derived evidence switched off."""
-    from kgdecide.score.fit import without_evidence
-
-    return without_evidence(spec)
 
 
 def _annotated_pairs(graph: ArrayGraph, relation: str) -> set[tuple[str, str]]:

@@ -16,7 +16,7 @@ from kgdecide.graph.embedded import EmbeddedStore
 from kgdecide.packs.clinical import HAS_CASE_PHENOTYPE
 from kgdecide.packs.clinical.cases import CaseInput, LabelledCase, publication_split
 from kgdecide.packs.clinical.enrich import (
-    ALL_SPLITS, TRAIN_SPLITS, add_case_evidence, case_evidence, without_case_evidence,
+    ALL_SPLITS, TRAIN_SPLITS, add_case_evidence, case_evidence,
 )
 from kgdecide.score.annotations import AnnotationIndex
 from kgdecide.score.toy import TOY_SPEC, toy_builder, toy_graph
@@ -76,7 +76,7 @@ def _enriched_graph():
 def test_scorers_read_evidence_only_where_the_main_relation_is_silent() -> None:
     graph = _enriched_graph()
     on = AnnotationIndex.build(graph, SPEC)
-    off = AnnotationIndex.build(graph, without_case_evidence(SPEC))
+    off = AnnotationIndex.build(graph, SPEC.without_evidence())
     cardiac = int(np.flatnonzero(on.target_rows == graph.row("T:cardiac"))[0])
     ataxia = int(on.term_of_row[graph.row("S:ataxia")])
     assert on.direct_rows[cardiac, ataxia] == pytest.approx(1.0)  # one case of one showed it
@@ -92,7 +92,7 @@ def test_evidence_changes_the_ranking_and_can_be_switched_off() -> None:
     graph = _enriched_graph()
     findings, present = [graph.row("S:focal"), graph.row("S:murmur")], [True, True]
     with_evidence = create_scorer("lr", SPEC).score(graph, findings, present)
-    without = create_scorer("lr", without_case_evidence(SPEC)).score(graph, findings, present)
+    without = create_scorer("lr", SPEC.without_evidence()).score(graph, findings, present)
     cardiac = int(np.flatnonzero(with_evidence.targets == graph.row("T:cardiac"))[0])
     focal = 0
     assert with_evidence.contributions[focal, cardiac] > without.contributions[focal, cardiac]
