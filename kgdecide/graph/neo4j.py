@@ -27,6 +27,7 @@ from kgdecide.graph import cypher
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.graph.builder import UNTYPED, GraphBuilder
 from kgdecide.graph.neo4j_mapping import DEFAULT_MAPPING, Neo4jMapping
+from kgdecide.graph.versioned import Versioned
 from kgdecide.progress import Advance, no_progress
 from kgdecide.types import Direction, Edge, GraphCounts, Node, Path, PropertyValue, Subgraph
 
@@ -71,10 +72,8 @@ class Neo4jStore:
         self._driver = driver
         self._owns_driver = driver is None
         self._lock = threading.Lock()
-        #: One projection build at a time: web workers' threads asking together wait for it.
-        self._projection_lock = threading.Lock()
         self._schema: _Schema | None = None
-        self._projection: tuple[tuple[Any, ...], ArrayGraph] | None = None
+        self._projection: Versioned[ArrayGraph] = Versioned()
 
     @classmethod
     def from_settings(
@@ -310,17 +309,12 @@ class Neo4jStore:
         return GraphCounts(nodes_by_type=dict(sorted(by_type.items())), edges_by_relation=by_relation)
 
     def projection(self) -> ArrayGraph:
-        key = self._change_key()
-        cached = self._projection
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        with self._projection_lock:
-            cached = self._projection
-            if cached is not None and cached[0] == key:  # built by another thread meanwhile
-                return cached[1]
-            started = time.perf_counter()
-            graph = self._build_projection(key)
-            self._projection = (key, graph)
+        key = self._change_key()  # one round trip: sizes and the version written at load
+        return self._projection.get(key, lambda: self._logged_projection(key))
+
+    def _logged_projection(self, key: tuple[Any, ...]) -> ArrayGraph:
+        started = time.perf_counter()
+        graph = self._build_projection(key)
         logger.info("built the Neo4j projection %s (%d nodes) in %.1f s",
                     graph.version, len(graph), time.perf_counter() - started)
         return graph

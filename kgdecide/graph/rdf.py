@@ -45,7 +45,6 @@ import logging
 import math
 import os
 import tempfile
-import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -57,6 +56,7 @@ from kgdecide.graph import is_rdf_store
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.graph.builder import UNTYPED, GraphBuilder
 from kgdecide.graph.embedded import EmbeddedStore
+from kgdecide.graph.versioned import Versioned
 from kgdecide.progress import Advance, no_progress
 from kgdecide.types import Direction, Edge, GraphCounts, Node, Path as GraphPath, PropertyValue, Subgraph
 
@@ -108,8 +108,7 @@ class RdfStore:
         self.oxigraph = oxigraph
         #: The directory it lives in, or None for an in-memory store.
         self.path = path
-        self._lock = threading.Lock()
-        self._view: tuple[tuple[str, str], EmbeddedStore] | None = None
+        self._view: Versioned[EmbeddedStore] = Versioned()
 
     @classmethod
     def from_path(cls, directory: Path | str) -> RdfStore:
@@ -194,8 +193,7 @@ class RdfStore:
         store.extend([ox.Quad(subject, ox.NamedNode(KGD + kind), ox.NamedNode(iri), meta_graph)
                       for kind, iri in extra])
         store.flush()
-        with self._lock:
-            self._view = None
+        self._view.clear()
 
     # --- versions and the projection -----------------------------------------------------------
 
@@ -219,20 +217,14 @@ class RdfStore:
 
     def _store(self) -> EmbeddedStore:
         """The embedded view over the current projection, rebuilt when the revision changed."""
-        key = self._change_key()
-        view = self._view
-        if view is not None and view[0] == key:
-            return view[1]
-        with self._lock:
-            view = self._view
-            if view is not None and view[0] == key:  # built by another thread meanwhile
-                return view[1]
-            started = time.perf_counter()
-            graph = read_graph(self.oxigraph, self._meta())
-            self._view = (key, EmbeddedStore(graph))
+        return self._view.get(self._change_key(), self._read_view)
+
+    def _read_view(self) -> EmbeddedStore:
+        started = time.perf_counter()
+        graph = read_graph(self.oxigraph, self._meta())
         logger.info("built the RDF projection %s (%d nodes) in %.1f s",
                     graph.version, len(graph), time.perf_counter() - started)
-        return self._view[1]
+        return EmbeddedStore(graph)
 
     # --- GraphStore: answered from the projection ------------------------------------------------
 
