@@ -17,6 +17,7 @@ property), with the inverse of the mapping :mod:`kgdecide.ingest.kgx` reads.
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -51,13 +52,34 @@ def export_ntriples(store: GraphStore, out: Path | str) -> list[Path]:
         for node in store.iter_nodes():
             f.writelines(_node_triples(node))
         for edge in store.iter_edges():
-            f.write(f"{_term(edge.subject)} {_relation_iri(edge.relation)} {_term(edge.object)} .\n")
+            f.write(f"{nt_term(edge.subject)} {_relation_iri(edge.relation)} {nt_term(edge.object)} .\n")
     return [out]
 
 
-def _term(node_id: str) -> str:
+def nt_term(node_id: str) -> str:
+    """A node as an N-Triples term: ``<iri>``, or ``_:b`` for a blank node.
+
+    >>> nt_term("HP:0001250")
+    '<http://purl.obolibrary.org/obo/HP_0001250>'
+    """
     iri = node_iri(node_id)
     return iri if iri.startswith("_:") else f"<{iri}>"
+
+
+def nt_double(number: float) -> str:
+    """An ``xsd:double`` literal; NaN and the infinities in their XSD spelling.
+
+    >>> nt_double(0.5), nt_double(float("inf")).split("^^")[0]
+    ('"0.5"^^<http://www.w3.org/2001/XMLSchema#double>', '"INF"')
+    """
+    text = "NaN" if math.isnan(number) else ("INF" if number > 0 else "-INF") \
+        if math.isinf(number) else repr(number)
+    return f'"{text}"{_DOUBLE}'
+
+
+def nt_string(text: str) -> str:
+    """A plain string literal, escaped for N-Triples."""
+    return '"' + text.translate(_ESCAPES) + '"'
 
 
 def _class_iri(node_type: str) -> str:
@@ -70,17 +92,15 @@ def _relation_iri(relation: str) -> str:
 
 
 def _literal(value: PropertyValue) -> str:
-    if isinstance(value, float):
-        return f'"{value!r}"{_DOUBLE}'
     if isinstance(value, bool):
         return f'"{str(value).lower()}"'
-    if isinstance(value, int):
-        return f'"{float(value)!r}"{_DOUBLE}'
-    return '"' + str(value).translate(_ESCAPES) + '"'
+    if isinstance(value, (int, float)):
+        return nt_double(float(value))
+    return nt_string(str(value))
 
 
 def _node_triples(node: Node) -> Iterable[str]:
-    s = _term(node.id)
+    s = nt_term(node.id)
     yield f"{s} {_RDF_TYPE} {_class_iri(node.type)} .\n"
     if node.label:
         yield f"{s} {_LABEL} {_literal(node.label)} .\n"

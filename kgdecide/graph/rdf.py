@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import os
 import tempfile
 import time
@@ -52,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 from kgdecide.curie import KGD, compress, expand, node_id, node_iri, relation_name, schema_curie, schema_name
 from kgdecide.errors import ConfigError, StoreUnavailable
+from kgdecide.export import nt_double, nt_string, nt_term
 from kgdecide.graph import is_rdf_store
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.graph.builder import UNTYPED, GraphBuilder
@@ -75,7 +75,6 @@ _LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 _ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_DOUBLE = _XSD + "double"
 _INTEGER = _XSD + "integer"
 _ROW = KGD + "row"
 _POSITION = KGD + "position"
@@ -83,7 +82,6 @@ _POSITION = KGD + "position"
 META_GRAPH = KGD + "meta"
 _META_NODE = KGD + "graph"
 _META_KEYS = ("name", "version", "source_version", "revision", "shape")
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
 class RdfStore:
@@ -301,7 +299,7 @@ def _graph_lines(g: ArrayGraph) -> Iterator[list[str]]:
     """The graph's triples as N-Triples lines, in batches (nodes, then edges relation by
     relation, the order of ``iter_edges``)."""
     counter = iter(range(1 << 62))
-    terms = [_term(node_id) for node_id in g.id_list]  # each IRI written once, not per edge
+    terms = [nt_term(node_id) for node_id in g.id_list]  # each IRI written once, not per edge
     batch: list[str] = []
     for row, node in enumerate(g.iter_nodes()):
         batch.extend(_node_lines(node, terms[row], row, counter))
@@ -386,22 +384,15 @@ def _ordered_lines(subject: str, predicate: str, pairs: Sequence[tuple[str, str]
     return lines
 
 
-def _term(node: str) -> str:
-    iri = node_iri(node)
-    return iri if iri.startswith("_:") else f"<{iri}>"
-
-
 def _key_iri(key: str) -> str:
     return f"<{expand(schema_curie(key))}>"
 
 
 def _literal(value: PropertyValue) -> str:
+    # Booleans stay the strings Python writes ("True"): the reader gives back what was stored.
     if isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)):
-        number = float(value)
-        text = "NaN" if math.isnan(number) else ("INF" if number > 0 else "-INF") if math.isinf(number) \
-            else repr(number)
-        return f'"{text}"^^<{_DOUBLE}>'
-    return '"' + str(value).translate(_ESCAPES) + '"'
+        return nt_double(float(value))
+    return nt_string(str(value))
 
 
 # --- reading: all triples into an ArrayGraph -------------------------------------------------------
