@@ -131,9 +131,14 @@ def test_limits_are_checked(bad: dict[str, Any]) -> None:
 def test_one_slow_request_does_not_make_the_worker_shed_the_fast_ones() -> None:
     """The queue's expected wait comes from the median of recent service times: a single slow
     request (e.g. the first note loading the embedding model) is an outlier, not the estimate."""
-    delays = iter([3.0] + [0.01] * 10)
+    delays = iter([1.0, 0.01, 0.01, 0.01])
     shedder = LoadShedder(lambda environ, start_response: slow_app(next(delays))(environ, start_response),
                           OverloadLimits(slots=1, max_waiting=5, max_wait=0.5))
-    for _ in range(3):
+    for _ in range(3):  # one slow, two fast, one at a time
         assert call(shedder)[0].startswith("200")
-    assert shedder._service < 0.5  # median of 3.0, 0.01, 0.01
+    # Now the slot is busy for 0.1 s: the next request must queue. With the median (0.01 s) it
+    # waits and is served; a mean dragged up by the slow one (> 0.5 s) would have shed it.
+    assert shedder._slots.acquire()
+    threading.Timer(0.1, shedder._slots.release).start()
+    assert call(shedder)[0].startswith("200")
+    assert shedder.shed == 0
