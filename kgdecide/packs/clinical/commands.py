@@ -1,6 +1,6 @@
-"""CLI commands of the decision loop: ``kgdecide rank-cases`` and ``kgdecide train``.
+"""CLI commands of the clinical decision loop: ``kgdecide rank-cases`` and ``kgdecide train``.
 
-Registered in :mod:`kgdecide.cli` with ``main.add_command(...)``. Heavy imports stay inside the
+Registered in :mod:`kgdecide.cli` (loaded lazily by name). Heavy imports stay inside the
 functions so ``kgdecide --help`` stays fast. The clinical pack supplies the domain and the case
 formats; the scoring code itself is domain-free.
 """
@@ -164,7 +164,7 @@ def train(settings: Settings, store: str, cases_path: Path | None, simulated: in
         CLINICAL_DOMAIN, DISEASE_PREFIXES, publication_split, read_labelled_cases,
     )
     from kgdecide.pipeline import default_model_dir
-    from kgdecide.score.fit import LabelledItem, fit_all
+    from kgdecide.packs.clinical.training import LabelledItem, fit_all
 
     cases_path = cases_path or shared_data_dir() / "clinical" / "phenopackets_dev.jsonl"
     if not cases_path.is_file():
