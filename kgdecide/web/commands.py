@@ -80,7 +80,9 @@ def create_user(settings: Any, name: str, role: str, password_stdin: bool) -> No
     from kgdecide.errors import ConfigError
 
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        import sys
+
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:

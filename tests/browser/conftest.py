@@ -31,6 +31,9 @@ from tests.conftest import require
 from tests.contract.graphs import contract_graph
 
 REPO = Path(__file__).resolve().parents[2]
+#: Who signs in to each server these fixtures start: base URL -> (user, password).
+CREDENTIALS: dict[str, tuple[str, str]] = {}
+PASSWORD = "browser test password"
 CHROMIUM = os.environ.get("KGDECIDE_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
@@ -84,6 +87,8 @@ def served(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(url + "/api/v1/healthz", proc)
+        # the first start on loopback made the local admin, as `make run` does for a newcomer
+        CREDENTIALS[url] = ("admin", (home / "local-admin-password").read_text().strip())
         yield url
     finally:
         proc.terminate()
@@ -96,8 +101,11 @@ def _thread_server(app: Any) -> Iterator[str]:
     server = make_server("127.0.0.1", _free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.extensions["kgdecide"].users.create("clinician", "clinician", PASSWORD)
+    CREDENTIALS[url] = ("clinician", PASSWORD)
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield url
     finally:
         server.shutdown()
         thread.join(10)
@@ -149,6 +157,20 @@ def page(browser: Any) -> Iterator[Any]:
     page.problems = problems  # type: ignore[attr-defined]
     yield page
     context.close()
+
+
+def open_signed_in(page: Any, url: str) -> None:
+    """Open ``url``; when the server sends the browser to its sign-in form, sign in there as a
+    person would (the fixture's user) and land back on ``url``."""
+    page.goto(url)
+    if "/sign-in" not in page.url:
+        return
+    base = next(b for b in CREDENTIALS if url.startswith(b))
+    user, password = CREDENTIALS[base]
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.click("#sign-in")
+    page.wait_for_url(url)
 
 
 def wait_until(page: Any, expression: str, timeout: float = 15.0) -> None:
