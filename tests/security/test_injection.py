@@ -209,3 +209,13 @@ def test_header_injection_is_inert(app: Flask, header: str) -> None:
                                      headers={header: value.replace("\r\n", "\t")})
     assert "X-Injected" not in response.headers
     assert response.status_code in (401, 400)
+
+
+def test_nothing_a_client_sends_reaches_a_response_header_raw(app: Flask) -> None:
+    """The one place request text enters a response header is the sign-in redirect (the page to
+    come back to): it is percent-encoded there, and refused as a target after sign-in."""
+    client = app.test_client()
+    response = client.get("/explore/?q=%0d%0aX-Injected:%201%0d%0aSet-Cookie:%20pwned=1")
+    location = response.headers["Location"]
+    assert response.status_code == 303 and "\r" not in location and "\n" not in location
+    assert "X-Injected" not in response.headers and "pwned" not in response.headers.get("Set-Cookie", "")
