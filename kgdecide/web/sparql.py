@@ -182,6 +182,11 @@ def _native_shape() -> Any:
     return getattr(kgdecide_native, "sparql_query_shape", None)
 
 
+#: rdflib's SPARQL grammar (pyparsing) is not thread-safe: two parses at once break it for the
+#: rest of the process, so the pool's workers take turns.
+_RDFLIB_PARSER = threading.Lock()
+
+
 def rdflib_shape(query: str) -> tuple[str, bool]:
     """The form and whether SERVICE occurs, from rdflib's parse tree (used without the native
     extension; refuses what rdflib cannot parse, RDF 1.2 syntax included).
@@ -193,7 +198,8 @@ def rdflib_shape(query: str) -> tuple[str, bool]:
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
-        parsed = parseQuery(query)
+        with _RDFLIB_PARSER:
+            parsed = parseQuery(query)
     except (ParseException, ValueError, TypeError, RecursionError) as e:
         message = str(e).replace("\n", " ")[:500] if isinstance(e, ParseException) else \
             "the query could not be read"

@@ -12,16 +12,7 @@ import pytest
 
 from kgdecide.graph.embedded import EmbeddedStore
 from kgdecide.settings import Settings
-from tests.browser.conftest import (
-    CREDENTIALS,
-    PASSWORD,
-    _thread_server,
-    artifacts,
-    browser,
-    open_signed_in,
-    page,
-    wait_until,
-)
+from tests.browser.conftest import CREDENTIALS, PASSWORD, _thread_server, open_signed_in, wait_until
 from tests.security.conftest import (
     DATA_URL,
     JS_URL,
@@ -35,7 +26,6 @@ from tests.security.conftest import (
 )
 
 pytestmark = pytest.mark.browser
-__all__ = ["artifacts", "browser", "page"]  # the browser fixtures, shared with tests/browser
 
 #: Nothing a payload could have done leaves a trace: no flag, no dialog, no element it built.
 TRACES = """() => ({
