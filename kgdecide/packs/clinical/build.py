@@ -29,7 +29,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -277,24 +277,17 @@ def _edge_properties(group: list[_Row], source: str) -> dict[str, PropertyValue]
         if first[_MODIFIER]:
             properties["modifiers"] = _split_list(first[_MODIFIER])
         return properties
-    counted_n = counted_m = 0
-    counted: list[str] = []
-    first_frequency = ""
-    for _, row in group:
-        text = row[_FREQUENCY]
+    texts = [row[_FREQUENCY] for _, row in group]
+    for text in texts:
         parse_frequency(text)  # every row is validated, not only the one that wins
-        if "/" in text:
-            n, m = _counts(text)
-            counted_n, counted_m = counted_n + n, counted_m + m
-            counted.append(text)
-        elif text and not first_frequency:
-            first_frequency = text
-    if counted:
-        properties["frequency"] = counted_n / counted_m
-        properties["frequency_source"] = ";".join(counted)
-    elif first_frequency:
-        properties["frequency"] = parse_frequency(first_frequency)  # type: ignore[assignment]
-        properties["frequency_source"] = first_frequency
+    frequency, frequency_source = merged_frequency(texts)
+    if frequency is not None:
+        properties["frequency"] = frequency
+        properties["frequency_source"] = frequency_source
+    # Each row's references and frequency, so that evaluation can take one publication's rows
+    # back out of the merged frequency (kgdecide.packs.clinical.masking).
+    properties["row_references"] = tuple(row[_REFERENCE] for _, row in group)
+    properties["row_frequencies"] = tuple(texts)
     if first[_EVIDENCE]:
         properties["evidence"] = first[_EVIDENCE]
     for key, index in (("onset", _ONSET), ("sex", _SEX)):
@@ -306,6 +299,32 @@ def _edge_properties(group: list[_Row], source: str) -> dict[str, PropertyValue]
         if items:
             properties[key] = items
     return properties
+
+
+def merged_frequency(texts: Sequence[str]) -> tuple[float | None, str]:
+    """The frequency of an edge merged from rows with these frequency cells, and its source
+    text: cohort counts ``n/m`` are summed; without any, the first non-empty cell wins.
+
+    >>> merged_frequency(["1/2", "HP:0040281", "3/4"])
+    (0.6666666666666666, '1/2;3/4')
+    >>> merged_frequency(["", "HP:0040283"]), merged_frequency([""])
+    ((0.17, 'HP:0040283'), (None, ''))
+    """
+    counted_n = counted_m = 0
+    counted: list[str] = []
+    first = ""
+    for text in texts:
+        if "/" in text:
+            n, m = _counts(text)
+            counted_n, counted_m = counted_n + n, counted_m + m
+            counted.append(text)
+        elif text and not first:
+            first = text
+    if counted:
+        return counted_n / counted_m, ";".join(counted)
+    if first:
+        return parse_frequency(first), first
+    return None, ""
 
 
 def _split_list(text: str) -> tuple[str, ...]:

@@ -98,6 +98,9 @@ def test_summed_counts_and_unioned_publications(kg: EmbeddedStore) -> None:
         "frequency": pytest.approx(4 / 6), "frequency_source": "1/2;3/4", "onset": "HP:0003577",
         "evidence": "PCS", "publications": ("PMID:31675180", "PMID:33004838"), "sex": "MALE",
         "aspect": "P", "source": SOURCE,
+        # each row's references and frequency, for leave-publication-out evaluation
+        "row_references": ("PMID:31675180", "PMID:33004838;PMID:31675180"),
+        "row_frequencies": ("1/2", "3/4"),
     }
 
 
