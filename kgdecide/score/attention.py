@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -104,6 +104,8 @@ class AttentionWeights:
     gate: np.ndarray  #: [11] finding weight (before softplus) by its IC
     focus: np.ndarray  #: [] how the finding attention leans on the values
     excluded: np.ndarray  #: [11] weight (before softplus) of an excluded finding by its IC
+    #: [] 1: the ablation without attention over annotations (only the best one counts)
+    hard_match: np.ndarray = field(default_factory=lambda: np.asarray(0.0))
     version: str = "untrained"  #: model version (hash of the weights and training settings)
     kg_version: str = ""  #: graph version the model was trained on
 
@@ -312,9 +314,7 @@ class AttentionScorer(Scorer):
         terms = index.terms(findings)
         shown = [int(t) for t, p in zip(terms.tolist(), present) if p]
         compat = np.stack([st.compatibilities(t)[0] for t in shown])  # [n, T]
-        top = compat.max(axis=1)
-        with np.errstate(divide="ignore"):
-            log_z = np.log(st.mass @ np.exp(compat - top[:, None]).T).T + top[:, None]  # [n, K]
+        log_z = _hard_log_z(st, w, compat) if w.hard_match else _log_z(st, compat)
         values = _values(w, index.ic[shown], log_z)
         beta, parts = _combine(w, index.ic[shown], values)
         contributions = np.zeros((len(findings), index.n_targets))
@@ -345,7 +345,8 @@ class AttentionScorer(Scorer):
         shown = [int(t) for t, p in zip(terms.tolist(), present) if p]
         h = w.annotation_weight(annotations.frequencies, annotations.evidence)
         log_norm = np.log(np.exp(h).sum()) if len(h) else 0.0
-        log_z = np.array([_logsumexp(state.compatibilities(t)[0][annotations.terms] + h)
+        pool = (lambda x: x.max(initial=-np.inf)) if w.hard_match else _logsumexp
+        log_z = np.array([pool(state.compatibilities(t)[0][annotations.terms] + h)
                           - float(w.gamma) * log_norm for t in shown])[:, None]  # [n, 1]
         values = _values(w, index.ic[shown], log_z)
         beta, parts = _combine(w, index.ic[shown], values)
@@ -410,6 +411,29 @@ class AttentionScorer(Scorer):
                                     own.evidence[keep])
         column, _ = self._target_detail(st, list(result.findings), list(result.present), without)
         return float(column[finding])
+
+
+def _log_z(state: _State, compat: np.ndarray) -> np.ndarray:
+    """``log Z(q, d)`` [n, K] for every candidate: one sparse product for all findings."""
+    top = compat.max(axis=1)
+    with np.errstate(divide="ignore"):
+        return np.log(state.mass @ np.exp(compat - top[:, None]).T).T + top[:, None]
+
+
+def _hard_log_z(state: _State, w: AttentionWeights, compat: np.ndarray) -> np.ndarray:
+    """The ablation's ``max_a s(q, a) - gamma log N_d`` [n, K] (``-inf`` without annotations)."""
+    table = state.table
+    h = w.annotation_weight(table.frequencies, table.evidence)
+    norm = np.zeros(table.n_targets)
+    np.add.at(norm, table.targets, np.exp(h))
+    log_norm = np.log(np.where(norm > 0, norm, 1.0))
+    out = np.full((len(compat), table.n_targets), -np.inf)
+    starts = table.indptr[:-1]
+    has = np.diff(table.indptr) > 0
+    for i, c in enumerate(compat):
+        best = np.maximum.reduceat(c[table.terms] + h, starts[has])
+        out[i, has] = best - float(w.gamma) * log_norm[has]
+    return out
 
 
 def _values(w: AttentionWeights, ic: np.ndarray, log_z: np.ndarray) -> np.ndarray:
