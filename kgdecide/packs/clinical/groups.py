@@ -11,8 +11,8 @@ connected group.
 The rule, in order (a pair is accepted only if every condition of its step holds):
 
 1. **Same name.** An OMIM and an ORPHA disease whose *name keys* are equal: the set of words of
-   the name, case and accents folded, roman numerals after ``type``/``group`` or of two or more
-   letters read as numbers, and the words *syndrome, disease, disorder, type, the, of, and,
+   the name, case and accents folded, roman numerals after ``type``/``group``/``class`` or of two
+   or more letters read as numbers, and the words *syndrome, disease, disorder, type, the, of, and,
    with, due, to* dropped (so "Spastic paraplegia 15, autosomal recessive" = "Autosomal recessive
    spastic paraplegia type 15"). The key must name exactly one disease in each source; if both
    have causal genes they must share one; and the name must have no *subtypes* in either source:
@@ -36,6 +36,13 @@ Pairs are joined in that order and a pair that would put two OMIM ids (or two OR
 group is refused, so a group is at most one OMIM disease, one ORPHA disease and DECIPHER entries:
 two OMIM subtypes of one gene (different inheritance, different entries) are never merged.
 docs/EVALUATION.md ("Disease grouping") reports the rule's precision on pairs checked by hand.
+
+What a clinician expects decided the edges: one row for what they would call one disease, and
+an umbrella apart from its subtypes, because an OMIM subtype is a diagnosis of its own (it names
+the gene and the inheritance) and the umbrella's probability is not the subtype's. Missed on
+purpose: aliases in parentheses of OMIM titles are not read ("Epileptic encephalopathy, early
+infantile, 6 (Dravet syndrome)" stays apart from ORPHA's "Dravet syndrome"), since many such
+parentheses name a family ("(Zellweger)", "(Morquio)") rather than the disease.
 
 >>> name_key("Anemia, sideroblastic, X-linked") == name_key("X-linked sideroblastic anemia")
 True
