@@ -65,6 +65,13 @@ class CandidateGroups:
         """Each group's summed probability, by group."""
         return np.bincount(self.of, weights=probabilities, minlength=int(self.of.max(initial=-1)) + 1)
 
+    def peak(self, probabilities: np.ndarray) -> np.ndarray:
+        """Each group's highest member probability, by group: the probability of the group's
+        best-scoring member, which is what the ranking orders by."""
+        out = np.zeros(int(self.of.max(initial=-1)) + 1)
+        np.maximum.at(out, self.of, probabilities)
+        return out
+
     def leaders(self, scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:
         """The best-scoring position of each group that has an ``allowed`` member, best first
         (ties: lower position first)."""
@@ -131,12 +138,17 @@ class Ranker:
 
     def candidates(self, result: ScoreResult, order: np.ndarray, top: int) -> tuple[Candidate, ...]:
         """The top candidates, one per group: shown by its best-scoring member within the
-        candidate prefixes, with the group's score (its best member's), its probability mass
-        (renormalised over the groups shown, then calibrated) and its other ids."""
+        candidate prefixes, with the group's score and probability (its best member's; the
+        probabilities renormalised over the groups shown, then calibrated) and its other ids.
+
+        A group's probability is its best member's, not the sum over its members: the sum would
+        give a disease listed by both OMIM and Orphanet twice the prior of one listed once, and
+        shown probabilities would no longer fall with the rank.
+        """
         groups = self.groups(result.targets)
-        mass = groups.mass(result.probabilities)[groups.of[order]]
-        allowed_mass = mass.sum()
-        raw = mass[:top] / (allowed_mass if allowed_mass > 0 else 1.0)
+        peak = groups.peak(result.probabilities)[groups.of[order]]
+        allowed_mass = peak.sum()
+        raw = peak[:top] / (allowed_mass if allowed_mass > 0 else 1.0)
         calibrated = self.calibration(raw)
         allowed = self._mask(result.targets)
         out = []
@@ -237,7 +249,7 @@ class Outcome:
 
     rank: float  #: pessimistic rank of the best-placed answer's group (inf: not ranked)
     top_probability: float  #: calibrated probability of the first candidate
-    #: raw (uncalibrated) probabilities of the top candidates (their groups' mass)
+    #: raw (uncalibrated) probabilities of the top candidates (their groups' best member's)
     probabilities: tuple[float, ...]
     hits: tuple[bool, ...]  #: whether each of those is an answer (any id of its group)
     unknown: int  #: finding ids dropped as unknown
@@ -265,8 +277,8 @@ def evaluate(ranker: Ranker, observed: Sequence[str], excluded: Sequence[str],
         rank = float((result.scores[order] >= best).sum())
     else:
         rank = float("inf")
-    masses = groups.mass(result.probabilities)[groups.of[order]]
-    raw = masses[:top] / (masses.sum() or 1.0)
+    peaks = groups.peak(result.probabilities)[groups.of[order]]
+    raw = peaks[:top] / (peaks.sum() or 1.0)
     hits = tuple(bool(h) for h in is_answer[:top])
     top_p = float(ranker.calibration(raw[:1])[0]) if len(raw) else 0.0
     return Outcome(rank, top_p, tuple(raw.tolist()), hits, len(resolved.unknown))

@@ -34,7 +34,7 @@ def _ranker(spec=GROUPED, prefixes: tuple[str, ...] = ()) -> Ranker:
     return Ranker.create(EmbeddedStore(_graph()), spec, "lr", candidate_prefixes=prefixes)
 
 
-def test_a_group_is_one_candidate_with_its_mass_best_score_and_other_ids() -> None:
+def test_a_group_is_one_candidate_with_its_best_member_and_other_ids() -> None:
     apart, _ = _ranker(TOY_SPEC).rank(["S:murmur"], top=10)
     together, _ = _ranker().rank(["S:murmur"], top=10)
     by_id = {c.id: c for c in apart}
@@ -42,9 +42,12 @@ def test_a_group_is_one_candidate_with_its_mass_best_score_and_other_ids() -> No
     first = together[0]
     assert (first.id, first.equivalent) == ("T:cardiac", ("U:cardiac",))
     assert first.score == max(by_id["T:cardiac"].score, by_id["U:cardiac"].score)
-    assert first.probability == pytest.approx(
-        by_id["T:cardiac"].probability + by_id["U:cardiac"].probability)
+    # The best member's probability, renormalised without the hidden duplicate: no double prior.
+    others = sum(c.probability for c in apart if c.id != "U:cardiac")
+    assert first.probability == pytest.approx(by_id["T:cardiac"].probability / others)
     assert sum(c.probability for c in together) == pytest.approx(1.0)
+    probabilities = [c.probability for c in together]
+    assert probabilities == sorted(probabilities, reverse=True)  # they fall with the rank
     assert all(c.equivalent == () for c in together[1:])
     assert [c.rank for c in together] == list(range(1, len(together) + 1))
 
