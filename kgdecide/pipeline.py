@@ -20,7 +20,7 @@ from kgdecide.explain.questions import next_questions
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.graph.store import GraphStore
 from kgdecide.score import Scorer, ScoreResult, create_scorer
-from kgdecide.score.base import DomainSpec
+from kgdecide.score.base import DomainSpec, TargetAnnotations
 from kgdecide.score.calibration import Calibration
 from kgdecide.score.query import Resolved, resolve
 from kgdecide.types import Candidate, Decision, Provenance, Query
@@ -127,12 +127,15 @@ class Ranker:
         return cache[key]
 
     def score(self, observed: Sequence[str], excluded: Sequence[str] = (),
-              strict: bool = False) -> tuple[Resolved, ScoreResult, np.ndarray]:
+              strict: bool = False, overrides: Sequence[TargetAnnotations] = ()
+              ) -> tuple[Resolved, ScoreResult, np.ndarray]:
         """Resolve and score; returns the candidate order (indices into the result's targets),
         best first: the best-scoring member of each group (the spec's equivalence relation) that
-        has a member within the candidate prefixes."""
+        has a member within the candidate prefixes. ``overrides``: see :meth:`Scorer.score`
+        (evaluation scores some targets without a publication's share)."""
         resolved = resolve(self.graph, self.spec, observed, excluded, strict=strict)
-        result = self.scorer.score(self.graph, list(resolved.rows), list(resolved.present))
+        result = self.scorer.score(self.graph, list(resolved.rows), list(resolved.present),
+                                   overrides)
         order = self.groups(result.targets).leaders(result.scores, self._mask(result.targets))
         return resolved, result, order
 
@@ -150,13 +153,10 @@ class Ranker:
         allowed_mass = peak.sum()
         raw = peak[:top] / (allowed_mass if allowed_mass > 0 else 1.0)
         calibrated = self.calibration(raw)
-        allowed = self._mask(result.targets)
         out = []
         for r, (j, p) in enumerate(zip(order[:top].tolist(), calibrated.tolist()), 1):
-            members = groups.members_of(j)
-            shown = max((m for m in members if allowed[m]), key=lambda m: result.scores[m])
-            rows = [int(result.targets[m]) for m in members]
-            shown_row = int(result.targets[shown])
+            rows = [int(result.targets[m]) for m in groups.members_of(j)]
+            shown_row = self.shown_row(result, j)
             label = self.graph.labels[shown_row] or next(
                 (self.graph.labels[row] for row in rows if self.graph.labels[row]), "")
             out.append(Candidate(
@@ -165,6 +165,13 @@ class Ranker:
                 equivalent=tuple(sorted(self.graph.id_list[row] for row in rows
                                         if row != shown_row))))
         return tuple(out)
+
+    def shown_row(self, result: ScoreResult, position: int) -> int:
+        """The graph row a group is shown as: its best-scoring member within the candidate
+        prefixes (``position``: any member's index into the result's targets)."""
+        allowed = self._mask(result.targets)
+        members = [m for m in self.groups(result.targets).members_of(position) if allowed[m]]
+        return int(result.targets[max(members, key=lambda m: result.scores[m])])
 
     def rank(self, observed: Sequence[str], excluded: Sequence[str] = (), top: int = 50,
              strict: bool = False) -> tuple[tuple[Candidate, ...], Resolved]:
@@ -253,19 +260,22 @@ class Outcome:
     probabilities: tuple[float, ...]
     hits: tuple[bool, ...]  #: whether each of those is an answer (any id of its group)
     unknown: int  #: finding ids dropped as unknown
+    leaders: tuple[str, ...] = ()  #: ids of the first three candidates (hub analysis)
 
 
 def evaluate(ranker: Ranker, observed: Sequence[str], excluded: Sequence[str],
-             answers: Sequence[str], top: int = 10) -> Outcome:
+             answers: Sequence[str], top: int = 10,
+             overrides: Sequence[TargetAnnotations] = ()) -> Outcome:
     """Rank one labelled case and report where its answer landed.
 
     The answers are looked at only after ranking, to place them; an answer is found where any
     id of its group is (one disease under OMIM and ORPHA ids is one candidate). A case whose
-    findings are all unknown ranks nothing (rank ``inf``).
+    findings are all unknown ranks nothing (rank ``inf``). ``overrides`` score some targets with
+    other annotations (leave-publication-out evaluation).
     """
 
     try:
-        resolved, result, order = ranker.score(observed, excluded)
+        resolved, result, order = ranker.score(observed, excluded, overrides=overrides)
     except InvalidQuery:
         return Outcome(float("inf"), 0.0, (), (), len(observed) + len(excluded))
     groups = ranker.groups(result.targets)
@@ -281,4 +291,6 @@ def evaluate(ranker: Ranker, observed: Sequence[str], excluded: Sequence[str],
     raw = peaks[:top] / (peaks.sum() or 1.0)
     hits = tuple(bool(h) for h in is_answer[:top])
     top_p = float(ranker.calibration(raw[:1])[0]) if len(raw) else 0.0
-    return Outcome(rank, top_p, tuple(raw.tolist()), hits, len(resolved.unknown))
+    ids = ranker.graph.id_list
+    leaders = tuple(ids[ranker.shown_row(result, j)] for j in order[:3].tolist())
+    return Outcome(rank, top_p, tuple(raw.tolist()), hits, len(resolved.unknown), leaders)
