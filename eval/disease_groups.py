@@ -28,7 +28,9 @@ import os
 import random
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -162,7 +164,7 @@ def effect(graph: ArrayGraph, cases_path: Path, scorers: tuple[str, ...] = ("res
     return lines
 
 
-def _place(ranker: object, case: object, summed: bool) -> tuple[float, int, int]:
+def _place(ranker: Any, case: Any, summed: bool) -> tuple[float, int, int]:
     """(pessimistic rank of the answer's group, top-3 places held by groups of several ids,
     top-3 places), ranking groups by best member score or by summed probability."""
     import numpy as np
@@ -179,7 +181,7 @@ def _place(ranker: object, case: object, summed: bool) -> tuple[float, int, int]
     return rank, several, len(top3)
 
 
-def report(graph: ArrayGraph, write_docs: bool, extra: list[str] = ()) -> None:
+def report(graph: ArrayGraph, write_docs: bool, extra: Sequence[str] = ()) -> None:
     every = pairs(graph)
     current = {f"{a} = {b}" for a, b, _ in every}
     rows = _read()
