@@ -90,8 +90,10 @@ def rank_cases(settings: Settings, cases_in: Path, out: Path, scorer: str | None
     """Rank diseases for each case in IN: a JSON-lines file of {id, observed, excluded} or a
     folder of GA4GH phenopacket JSON files. Diagnosis fields are never read.
 
-    Each output line: {"id", "ranking": [{"id", "label", "score", "probability"}...], "mapped":
-    [[obsolete, used]...], "unknown": [...]}; a case with no usable finding gets an "error".
+    Each output line: {"id", "ranking": [{"id", "label", "score", "probability", "equivalent":
+    [other ids of the disease]}...], "mapped": [[obsolete, used]...], "unknown": [...]}; a case
+    with no usable finding gets an "error". One item per disease: its OMIM, ORPHA and DECIPHER ids
+    are one candidate.
     """
     from kgdecide.packs.clinical.cases import read_cases
 
@@ -125,7 +127,8 @@ def _rank_into(tmp: Path, ranker: Any, cases: Any, top: int, counts: dict[str, i
                 line.update(ranking=[], error=str(e))
             else:
                 line["ranking"] = [{"id": c.id, "label": c.label, "score": round(c.score, 6),
-                                    "probability": round(c.probability, 6)} for c in candidates]
+                                    "probability": round(c.probability, 6),
+                                    "equivalent": list(c.equivalent)} for c in candidates]
                 line["mapped"] = [list(m) for m in resolved.mapped]
                 line["unknown"] = list(resolved.unknown)
                 if resolved.contradictory:
