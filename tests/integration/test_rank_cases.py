@@ -52,8 +52,7 @@ def home(tmp_path_factory: pytest.TempPathFactory, fixtures_dir: Path) -> Path:
     home = tmp_path_factory.mktemp("home")
     _write_store(home)
     result = _invoke(home, ["train", "--cases", str(fixtures_dir / "cases" / "labelled.jsonl"),
-                            "--simulated", "60", "--max-minutes", "0.5",
-                            "--calibration-cases", "20"])
+                            "--simulated", "60", "--max-minutes", "0.5"])
     assert result.exit_code == 0, result.output
     return home
 
@@ -66,11 +65,15 @@ def _lines(path: Path) -> dict[str, dict]:
     return {line["id"]: line for line in map(json.loads, path.read_text().splitlines())}
 
 
-def test_train_writes_a_model_and_calibrations_for_the_graph_version(home: Path) -> None:
+def test_train_writes_a_model_calibrations_and_the_default_for_the_graph_version(home: Path) -> None:
     models = list((home / "models").iterdir())
     assert len(models) == 1
-    assert {p.name for p in models[0].iterdir()} >= {"attention.npz", "calibration.json"}
-    assert set(json.loads((models[0] / "calibration.json").read_text())) == set(SCORERS)
+    assert {p.name for p in models[0].iterdir()} >= {"attention.npz", "calibration.json",
+                                                      "default.json"}
+    assert set(json.loads((models[0] / "calibration.json").read_text())) == {"attention", "lr",
+                                                                              "resnik"}
+    default = json.loads((models[0] / "default.json").read_text())
+    assert default["scorer"] in {"attention", "resnik"} and default["reason"]
 
 
 @pytest.mark.parametrize("scorer", sorted(SCORERS))
@@ -113,11 +116,13 @@ def test_diseases_choose_the_id_shown_for_a_disease_with_two(home: Path, fixture
     assert rankings["orpha"][0]["score"] == rankings["omim"][0]["score"]
 
 
-def test_the_default_scorer_is_attention_once_trained_else_resnik(
+def test_the_default_scorer_is_the_one_training_chose_else_resnik(
         home: Path, fixtures_dir: Path, tmp_path: Path) -> None:
     cases = str(fixtures_dir / "cases" / "cases.jsonl")
+    (models,) = (home / "models").iterdir()
+    chosen = json.loads((models / "default.json").read_text())["scorer"]
     trained = _invoke(home, ["rank-cases", cases, "--out", str(tmp_path / "a.jsonl")])
-    assert "ranked with attention" in trained.output
+    assert f"ranked with {chosen}" in trained.output
     untrained = tmp_path / "untrained"
     _write_store(untrained)
     fresh = _invoke(untrained, ["rank-cases", cases, "--out", str(tmp_path / "b.jsonl")])
