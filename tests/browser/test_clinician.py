@@ -118,16 +118,21 @@ def grouped_server(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory
 
     store = EmbeddedStore.from_path(browser_graph)
 
-    def decide(query: Any, scorer: str | None = None) -> Any:
+    def decide(query: Any, scorer: str | None = None, *, text: str | None = None,
+               linker: Any = None) -> Any:
+        from kgdecide.pipeline import case_query
+
+        query, mentions, sources = case_query(query, text, linker)
         decision = counting_decide(store, query)
         first = dataclasses.replace(decision.candidates[0], equivalent=("ORPHA:300",))
-        return dataclasses.replace(decision, candidates=(first, *decision.candidates[1:]))
+        return dataclasses.replace(decision, candidates=(first, *decision.candidates[1:]),
+                                   mentions=mentions, sources=sources)
 
     yield from _thread_server(_app(browser_graph, tmp_path_factory.mktemp("home"), decide))
 
 
 def test_a_disease_is_one_row_showing_all_its_ids(page: Any, grouped_server: str) -> None:
-    page.goto(grouped_server + "/")
+    open_signed_in(page, grouped_server + "/")
     page.get_by_label("Findings in free text").fill("Seizures since 3 months.")
     page.get_by_role("button", name="Rank diagnoses").click()
     _rank_and_wait(page, "Epileptic encephalopathy A")
