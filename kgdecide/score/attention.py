@@ -75,15 +75,6 @@ PATH_KINDS = ("across", "exact", "annotation_below", "finding_below")
 _LOG2 = float(np.log(2.0))
 
 
-def model_dir(home: Path, kg_version: str) -> Path:
-    """Where trained models for a graph version live: ``<home>/models/<version>``.
-
-    >>> model_dir(Path("/h"), "clinical/hpo/abc").as_posix()
-    '/h/models/clinical__hpo__abc'
-    """
-    return Path(home) / "models" / kg_version.replace("/", "__")
-
-
 @dataclass(frozen=True, slots=True)
 class AttentionSettings:
     model_path: Path | None = None  #: the ``attention.npz`` written by ``kgdecide train``
@@ -106,6 +97,9 @@ class AttentionWeights:
     excluded: np.ndarray  #: [11] weight (before softplus) of an excluded finding by its IC
     #: [] 1: the ablation without attention over annotations (only the best one counts)
     hard_match: np.ndarray = field(default_factory=lambda: np.asarray(0.0))
+    #: [] weights of resnik's and lr's scores added to the model's (0: no fusion)
+    resnik_weight: np.ndarray = field(default_factory=lambda: np.asarray(0.0))
+    lr_weight: np.ndarray = field(default_factory=lambda: np.asarray(0.0))
     version: str = "untrained"  #: model version (hash of the weights and training settings)
     kg_version: str = ""  #: graph version the model was trained on
 
@@ -216,6 +210,7 @@ class TermPaths:
 
 @dataclass(eq=False)
 class _State:
+    graph: ArrayGraph
     index: AnnotationIndex
     table: AnnotationTable
     paths: TermPaths
@@ -288,7 +283,7 @@ class AttentionScorer(Scorer):
     def _new_state(self, graph: ArrayGraph, weights: AttentionWeights | None) -> _State:
         index = annotation_index(graph, self.spec)
         table = AnnotationTable.build(graph, self.spec, index)
-        return _State(index, table, TermPaths.build(index), weights)
+        return _State(graph, index, table, TermPaths.build(index), weights)
 
     def _prepare(self, graph: ArrayGraph) -> _State:
         if self.settings.model_path is None:
@@ -325,6 +320,10 @@ class AttentionScorer(Scorer):
             if not is_present:
                 contributions[i] = self._against(w, index, term, _closure_column(index, term))
         bias = np.full(index.n_targets, len(shown) * _LOG2)
+        for weight, scorer in self._fused(w):
+            part = scorer.score(self._graph_of(st), findings, present)
+            contributions += weight * part.contributions
+            bias += weight * part.bias
         scores = bias + contributions.sum(axis=0)
         return ScoreResult(targets=index.target_rows, scores=scores, contributions=contributions,
                            findings=tuple(findings), present=tuple(present), bias=bias,
@@ -333,7 +332,33 @@ class AttentionScorer(Scorer):
     def _target_score(self, state: Any, findings: list[int], present: list[bool],
                       annotations: TargetAnnotations) -> tuple[float, np.ndarray]:
         column, _ = self._target_detail(state, findings, present, annotations)
-        return sum(present) * _LOG2, column
+        bias = sum(present) * _LOG2
+        for weight, scorer in self._fused(state.weights):
+            part_bias, part = scorer._target_score(scorer.prepare(self._graph_of(state)), findings,
+                                                   present, annotations)
+            bias, column = bias + weight * part_bias, column + weight * part
+        return bias, column
+
+    def _fused(self, w: AttentionWeights | None) -> list[tuple[float, Scorer]]:
+        """(weight, scorer) of the untrained scorers whose scores the model adds to its own."""
+        if w is None:
+            return []
+        from kgdecide.score.lr import LRScorer
+        from kgdecide.score.resnik import ResnikScorer
+
+        pairs = [(float(w.resnik_weight), "resnik"), (float(w.lr_weight), "lr")]
+        out = []
+        for weight, name in pairs:
+            if weight:
+                scorer = self.__dict__.get(f"_{name}")
+                if scorer is None:
+                    scorer = self.__dict__[f"_{name}"] = (ResnikScorer if name == "resnik"
+                                                          else LRScorer)(self.spec)
+                out.append((weight, scorer))
+        return out
+
+    def _graph_of(self, state: _State) -> ArrayGraph:
+        return state.graph
 
     def _target_detail(self, state: _State, findings: list[int], present: list[bool],
                        annotations: TargetAnnotations) -> tuple[np.ndarray, np.ndarray]:
@@ -409,7 +434,7 @@ class AttentionScorer(Scorer):
         keep = own.terms != int(st.index.term_of_row[drop])
         without = TargetAnnotations(target, own.terms[keep], own.frequencies[keep],
                                     own.evidence[keep])
-        column, _ = self._target_detail(st, list(result.findings), list(result.present), without)
+        _, column = self._target_score(st, list(result.findings), list(result.present), without)
         return float(column[finding])
 
 
