@@ -97,9 +97,6 @@ class AttentionWeights:
     excluded: np.ndarray  #: [11] weight (before softplus) of an excluded finding by its IC
     #: [] 1: the ablation without attention over annotations (only the best one counts)
     hard_match: np.ndarray = field(default_factory=lambda: np.asarray(0.0))
-    #: [] weights of resnik's and lr's scores added to the model's (0: no fusion)
-    resnik_weight: np.ndarray = field(default_factory=lambda: np.asarray(0.0))
-    lr_weight: np.ndarray = field(default_factory=lambda: np.asarray(0.0))
     version: str = "untrained"  #: model version (hash of the weights and training settings)
     kg_version: str = ""  #: graph version the model was trained on
 
@@ -320,10 +317,6 @@ class AttentionScorer(Scorer):
             if not is_present:
                 contributions[i] = self._against(w, index, term, _closure_column(index, term))
         bias = np.full(index.n_targets, len(shown) * _LOG2)
-        for weight, scorer in self._fused(w):
-            part = scorer.score(self._graph_of(st), findings, present)
-            contributions += weight * part.contributions
-            bias += weight * part.bias
         scores = bias + contributions.sum(axis=0)
         return ScoreResult(targets=index.target_rows, scores=scores, contributions=contributions,
                            findings=tuple(findings), present=tuple(present), bias=bias,
@@ -332,33 +325,7 @@ class AttentionScorer(Scorer):
     def _target_score(self, state: Any, findings: list[int], present: list[bool],
                       annotations: TargetAnnotations) -> tuple[float, np.ndarray]:
         column, _ = self._target_detail(state, findings, present, annotations)
-        bias = sum(present) * _LOG2
-        for weight, scorer in self._fused(state.weights):
-            part_bias, part = scorer._target_score(scorer.prepare(self._graph_of(state)), findings,
-                                                   present, annotations)
-            bias, column = bias + weight * part_bias, column + weight * part
-        return bias, column
-
-    def _fused(self, w: AttentionWeights | None) -> list[tuple[float, Scorer]]:
-        """(weight, scorer) of the untrained scorers whose scores the model adds to its own."""
-        if w is None:
-            return []
-        from kgdecide.score.lr import LRScorer
-        from kgdecide.score.resnik import ResnikScorer
-
-        pairs = [(float(w.resnik_weight), "resnik"), (float(w.lr_weight), "lr")]
-        out = []
-        for weight, name in pairs:
-            if weight:
-                scorer = self.__dict__.get(f"_{name}")
-                if scorer is None:
-                    scorer = self.__dict__[f"_{name}"] = (ResnikScorer if name == "resnik"
-                                                          else LRScorer)(self.spec)
-                out.append((weight, scorer))
-        return out
-
-    def _graph_of(self, state: _State) -> ArrayGraph:
-        return state.graph
+        return sum(present) * _LOG2, column
 
     def _target_detail(self, state: _State, findings: list[int], present: list[bool],
                        annotations: TargetAnnotations) -> tuple[np.ndarray, np.ndarray]:

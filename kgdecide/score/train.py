@@ -45,13 +45,6 @@ class TrainSettings:
     #: the best single annotation (annotations) or a plain gated sum (findings)
     annotation_attention: bool = True
     finding_attention: bool = True
-    #: learn weights for adding resnik's and lr's scores to the model's (fusion in the model)
-    fuse_baselines: bool = False
-    #: weigh each real case by 1 / sqrt(cases of its diagnosis), so that a few much-published
-    #: diseases do not decide what is learned (simulated cases weigh 1)
-    balance_diseases: bool = False
-    #: penalty on the second differences of the piecewise-linear functions (smoothness)
-    smoothness: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +63,6 @@ class Example:
     excluded_frequency: np.ndarray  #: [x, C] how often each candidate shows it (or a descendant)
     answer: np.ndarray  #: bool [C]
     candidates: np.ndarray  #: int64 [C] target indices
-    baselines: np.ndarray  #: [2, C] resnik's and lr's scores of the candidates
     weight: float = 1.0  #: the example's weight in the loss
 
 
@@ -114,7 +106,7 @@ class ExampleMaker:
         observed = list(dict.fromkeys(observed))
         if len(observed) > self.settings.max_findings:
             observed = rng.choice(observed, self.settings.max_findings, replace=False).tolist()
-        candidates, baselines = self._candidates(observed, answers, overrides, rng)
+        candidates = self._candidates(observed, answers, overrides, rng)
         replaced = {o.target: o for o in overrides}
         rows = [replaced.get(int(t)) or self.state.table.row(int(t)) for t in candidates]
         entry_candidate = np.concatenate([np.full(len(r.terms), i) for i, r in enumerate(rows)])
@@ -140,25 +132,21 @@ class ExampleMaker:
             entry_evidence=np.concatenate([r.evidence for r in rows]).astype(np.float32),
             excluded_ic=index.ic[list(excluded)].astype(np.float32),
             excluded_frequency=excluded_frequency, answer=np.isin(candidates, answers),
-            candidates=candidates, baselines=baselines)
+            candidates=candidates)
 
     def _candidates(self, observed: list[int], answers: Sequence[int],
-                    overrides: Sequence[TargetAnnotations], rng: np.random.Generator
-                    ) -> tuple[np.ndarray, np.ndarray]:
+                    overrides: Sequence[TargetAnnotations], rng: np.random.Generator) -> np.ndarray:
         index = self.state.index
         rows = [int(index.term_rows[t]) for t in observed]
         allowed = self.allowed if self.allowed is not None else np.arange(index.n_targets)
         picked: list[int] = list(answers)
-        baselines = []
         for scorer in (self.resnik, self.lr):
-            scores = scorer.score(self.graph, rows, [True] * len(rows), overrides).scores
-            baselines.append(scores)
-            picked += allowed[np.argsort(-scores[allowed], kind="stable")[: self.settings.hard]].tolist()
+            scores = scorer.score(self.graph, rows, [True] * len(rows), overrides).scores[allowed]
+            picked += allowed[np.argsort(-scores, kind="stable")[: self.settings.hard]].tolist()
         chosen = list(dict.fromkeys(int(c) for c in picked))
         others = np.setdiff1d(allowed, chosen)
         chosen += rng.choice(others, min(self.settings.random, len(others)), replace=False).tolist()
-        candidates = np.asarray(chosen, dtype=np.int64)
-        return candidates, np.stack([b[candidates] for b in baselines]).astype(np.float32)
+        return np.asarray(chosen, dtype=np.int64)
 
 
 def train(examples: list[Example], validate: Callable[[AttentionWeights], float], kg_version: str,
@@ -185,8 +173,6 @@ def train(examples: list[Example], validate: Callable[[AttentionWeights], float]
             batch = [examples[i] for i in order[s:s + settings.batch]]
             weights = torch.tensor([e.weight for e in batch], dtype=torch.float64)
             loss = (torch.stack([model.loss(e) for e in batch]) * weights).sum() / weights.sum()
-            if settings.smoothness:
-                loss = loss + settings.smoothness * model.roughness()
             loss.backward()
             optimiser.step()
             losses.append(float(loss.detach()))
@@ -228,18 +214,6 @@ def _Model(settings: TrainSettings):  # noqa: N802, ANN202 - a factory, so torch
                 setattr(self, f.name, nn.Parameter(value))
             g = float(initial.gamma)
             self.gamma_logit = nn.Parameter(torch.tensor(np.log(g / (1 - g))))
-            if not settings.fuse_baselines:  # the ablation rows and the plain model: no fusion
-                self.resnik_weight.requires_grad_(False)
-                self.lr_weight.requires_grad_(False)
-
-        def roughness(self):  # noqa: ANN202
-            """Sum of squared second differences of the piecewise-linear functions."""
-            total = 0.0
-            for name in ("common", "finding_gap", "annotation_gap", "frequency", "null", "gate",
-                         "excluded"):
-                v = getattr(self, name)
-                total = total + ((v[2:] - 2 * v[1:-1] + v[:-2]) ** 2).sum()
-            return total
 
         def forward(self, e: Example):  # noqa: ANN202
             common = torch.from_numpy(e.common_ic.astype(np.float64))
@@ -271,9 +245,6 @@ def _Model(settings: TrainSettings):  # noqa: N802, ANN202 - a factory, so torch
             focus = self.focus if settings.finding_attention else self.focus * 0.0
             beta = torch.softmax(torch.log(gate) + focus * values, dim=0)
             score = n * log2 + (n * beta * (values - log2)).sum(0)
-            if settings.fuse_baselines:
-                base = torch.from_numpy(e.baselines.astype(np.float64))
-                score = score + self.resnik_weight * base[0] + self.lr_weight * base[1]
             if len(e.excluded_ic):
                 x_ic = torch.from_numpy(e.excluded_ic.astype(np.float64))
                 w = nn.functional.softplus(interp(x_ic, ic_knots, self.excluded))[:, None]

@@ -11,10 +11,8 @@ validation publications only; the test publications are read once, to confirm th
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
-from collections import Counter
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -76,7 +74,7 @@ def train_attention(store: GraphStore, spec: DomainSpec, data: TrainingData, sim
     allowed = _allowed_targets(graph, index, candidate_prefixes)
     maker.allowed = allowed
     rng = np.random.default_rng(settings.seed)
-    examples, fitted, diagnoses = [], [], []
+    examples, fitted = [], []
     for c in data.cases:
         if publication_split(c.publication) != "train":
             continue
@@ -88,10 +86,7 @@ def train_attention(store: GraphStore, spec: DomainSpec, data: TrainingData, sim
         example = maker.make(observed, excluded, answers, mask.overrides(c.publication), rng)
         if example is not None:
             examples.append(example)
-            diagnoses.append(tuple(c.diagnosis))
             fitted.append((observed, excluded, mask.target_annotations(answers[0], c.publication)))
-    if settings.balance_diseases:
-        examples = _balanced(examples, diagnoses)
     noise = Noise.fit(index, fitted)
     echo(f"{len(examples):,} training cases ({time.monotonic() - started:.0f} s); noise fitted: "
          + ", ".join(f"{k} {v:.2f}" for k, v in zip(("exact", "vaguer", "more specific", "related",
@@ -186,14 +181,6 @@ def read_default(path: Path) -> str | None:
     if not path.is_file():
         return None
     return str(json.loads(path.read_text())["scorer"])
-
-
-def _balanced(examples: list, diagnoses: list[tuple[str, ...]]) -> list:
-    """Examples weighted by 1 / sqrt(cases of their diagnosis), scaled to a mean weight of 1."""
-    counts = Counter(diagnoses)
-    raw = np.array([1.0 / np.sqrt(counts[d]) for d in diagnoses])
-    raw *= len(raw) / raw.sum()
-    return [dataclasses.replace(e, weight=float(w)) for e, w in zip(examples, raw)]
 
 
 def _allowed_targets(graph, index, prefixes: Sequence[str]) -> np.ndarray:  # noqa: ANN001

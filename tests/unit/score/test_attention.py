@@ -29,8 +29,7 @@ def _random_weights(graph: ArrayGraph, seed: int, **changes: float) -> Attention
     rng = np.random.default_rng(seed)
     w = AttentionWeights.initial(graph.version)
     moved = {name: value + rng.normal(0, 0.5, np.shape(value))
-             for name, value in w.arrays().items()
-             if name not in ("gamma", "hard_match", "resnik_weight", "lr_weight")}
+             for name, value in w.arrays().items() if name not in ("gamma", "hard_match")}
     moved["gamma"] = np.asarray(rng.uniform(0.1, 0.9))
     moved["focus"] = np.asarray(rng.uniform(-1.0, 1.0))
     moved.update({k: np.asarray(v) for k, v in changes.items()})
@@ -57,14 +56,11 @@ def _rows(graph: ArrayGraph, names: list[str]) -> list[int]:
     return [graph.row(f"S:{n}") for n in names]
 
 
-@pytest.mark.parametrize("hard,fused", [(False, False), (True, False), (False, True)])
+@pytest.mark.parametrize("hard", [False, True])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_numpy_inference_equals_the_torch_model(graph: ArrayGraph, seed: int, hard: bool,
-                                                fused: bool) -> None:
-    fusion = {"resnik_weight": 0.7, "lr_weight": 0.3} if fused else {}
-    weights = _random_weights(graph, seed, hard_match=float(hard), **fusion)
-    settings = TrainSettings(hard=5, random=10, annotation_attention=not hard,
-                             fuse_baselines=fused)
+def test_numpy_inference_equals_the_torch_model(graph: ArrayGraph, seed: int, hard: bool) -> None:
+    weights = _random_weights(graph, seed, hard_match=float(hard))
+    settings = TrainSettings(hard=5, random=10, annotation_attention=not hard)
     scorer = AttentionScorer(TOY_SPEC).with_weights(graph, weights)
     index = annotation_index(graph, TOY_SPEC)
     observed, excluded = [5, 17, 23, 40], [9, 31]
@@ -78,11 +74,9 @@ def test_numpy_inference_equals_the_torch_model(graph: ArrayGraph, seed: int, ha
     np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-3)  # float16 IC in examples
 
 
-@pytest.mark.parametrize("seed,fused", [(0, False), (3, False), (4, True)])
-def test_the_one_target_path_equals_the_vectorised_one(graph: ArrayGraph, seed: int,
-                                                       fused: bool) -> None:
-    fusion = {"resnik_weight": 0.7, "lr_weight": 0.3} if fused else {}
-    scorer = AttentionScorer(TOY_SPEC).with_weights(graph, _random_weights(graph, seed, **fusion))
+@pytest.mark.parametrize("seed", [0, 3])
+def test_the_one_target_path_equals_the_vectorised_one(graph: ArrayGraph, seed: int) -> None:
+    scorer = AttentionScorer(TOY_SPEC).with_weights(graph, _random_weights(graph, seed))
     rows = _rows(graph, ["5", "17", "23", "9"])
     present = [True, True, True, False]
     result = scorer.score(graph, rows, present)
