@@ -150,9 +150,12 @@ def _rank_into(tmp: Path, ranker: Any, cases: Any, top: int, counts: dict[str, i
               help="Budget for the training epochs (examples and calibration come on top).")
 @click.option("--calibrate-only", is_flag=True,
               help="Keep the saved attention model; refit the calibrations and the default.")
+@click.option("--check", is_flag=True,
+              help="Train nothing: exit 0 when a finished model (trained here or shipped with "
+                   "kgdecide) exists for the store's graph version, else 1.")
 @click.pass_obj
 def train(settings: Settings, store: str, cases_path: Path | None, simulated: int,
-          max_minutes: float, calibrate_only: bool) -> None:
+          max_minutes: float, calibrate_only: bool, check: bool) -> None:
     """Train the attention scorer, calibrate every scorer and choose the default, for a store's
     graph version.
 
@@ -163,6 +166,12 @@ def train(settings: Settings, store: str, cases_path: Path | None, simulated: in
     import dataclasses
     import time
 
+    if check:
+        from kgdecide.packs.clinical.models import MARKER
+
+        found = (models_dir(settings, store) / MARKER).is_file()
+        click.echo(f"a trained model {'exists' if found else 'does not exist'} for this graph")
+        raise SystemExit(0 if found else 1)
     from kgdecide.graph.embedded import EmbeddedStore
     from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN, DISEASE_PREFIXES
     from kgdecide.packs.clinical.training import (
