@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -265,13 +264,6 @@ def case_query(query: Query | None, text: str | None, linker: Any
     top_k, prefixes = (query.top_k, query.candidate_prefixes) if query is not None else (10, ())
     sources = ("coded",) * len(coded) + ("text",) * len(linked)
     return Query(findings, top_k, prefixes), mentions, sources
-
-
-def default_model_dir(home: Path, graph: ArrayGraph) -> Path:
-    """Where ``kgdecide train`` writes models and calibrations for this graph version."""
-    from kgdecide.score.attention import model_dir
-
-    return model_dir(home, graph.version)
 
 
 @dataclass(frozen=True, slots=True)
