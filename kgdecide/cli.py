@@ -21,6 +21,7 @@ from kgdecide.settings import Settings
 LAZY_COMMANDS = {
     "": {
         "keys": "kgdecide.web.commands:keys",
+        "users": "kgdecide.web.commands:users",
         "link": "kgdecide.link.command:link_command",
         "finance": "kgdecide.packs.finance.commands:finance_group",
         "rank-cases": "kgdecide.packs.clinical.commands:rank_cases",
@@ -289,12 +290,15 @@ def _print_counts(counts: Any, version: str) -> None:
 @click.option("--workers", default=2, show_default=True, type=int)
 @click.pass_obj
 def serve(settings: Settings, store: str, host: str, port: int, workers: int) -> None:
-    """Serve the web app and API (gunicorn)."""
+    """Serve the web app and API (gunicorn).
+
+    The pages need a signed-in user: on 127.0.0.1 the first start creates a local admin and
+    prints how to sign in; another --host needs `kgdecide users create` first."""
     try:
         from kgdecide.web.serve import run
     except ImportError:
         raise click.ClickException("the web app is not part of this build yet") from None
-    run(settings, store, host, port, workers)
+    run(settings, store, host, port, workers, announce=lambda text: click.echo(text, err=True))
 
 
 if __name__ == "__main__":  # pragma: no cover

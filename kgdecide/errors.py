@@ -45,6 +45,10 @@ class StoreUnavailable(KgdecideError):
         super().__init__(message)
 
 
+class LinkerUnavailable(KgdecideError):
+    """Text was given but this build or server has no text linker: send coded findings."""
+
+
 class AuditUnavailable(StoreUnavailable):
     """The audit log cannot be written (disk full, read-only): the decision is not answered, so
     nothing reaches a client unaudited; the same request may succeed once there is room."""

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
-from kgdecide.errors import InvalidQuery
+from kgdecide.errors import InvalidQuery, LinkerUnavailable
 from kgdecide.explain.evidence import explain_candidates
 from kgdecide.explain.questions import next_questions
 from kgdecide.graph.arrays import ArrayGraph
@@ -22,7 +22,7 @@ from kgdecide.score import Scorer, ScoreResult, create_scorer
 from kgdecide.score.base import DomainSpec, TargetAnnotations
 from kgdecide.score.calibration import Calibration
 from kgdecide.score.query import Resolved, resolve
-from kgdecide.types import Candidate, Decision, Provenance, Query
+from kgdecide.types import Candidate, Decision, Finding, Mention, Provenance, Query
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,25 +186,24 @@ def decide(
     text: str | None = None,
     linker: Any = None,
 ) -> Decision:
-    """Rank, explain and suggest next questions for one query (strict: unknown or contradictory
-    findings raise ``InvalidQuery`` naming them).
+    """Rank, explain and suggest next questions for one case: coded findings (``query``), free
+    ``text``, or both. Strict: unknown or contradictory findings raise ``InvalidQuery`` naming
+    them.
 
-    With ``text``, the ``linker`` (a :class:`kgdecide.link.Linker`) turns it into findings first:
-    negated mentions become excluded findings; family-history, uncertain and historical ones are
-    not used. Coded findings in ``query`` win over what the text says about the same node.
+    With ``text``, the ``linker`` (a :class:`kgdecide.link.Linker`) reads it first (see
+    :func:`case_query`); the decision carries the mentions and each finding's source. Errors:
+    ``InvalidQuery`` (nothing to decide on, no present finding), ``LinkerUnavailable`` (text but
+    no linker).
 
     >>> from kgdecide.graph.embedded import EmbeddedStore
     >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
     >>> from kgdecide.types import Finding
     >>> ranker = Ranker.create(EmbeddedStore(toy_graph()), TOY_SPEC, "lr")
     >>> d = decide(ranker, Query((Finding("S:focal"),), top_k=2))
-    >>> d.candidates[0].id, d.evidence[0].contributions[0].value > 0
-    ('T:epilepsy', True)
+    >>> d.candidates[0].id, d.evidence[0].contributions[0].value > 0, d.sources
+    ('T:epilepsy', True, ('coded',))
     """
-    if text is not None:
-        query = _with_text_findings(query, text, linker)
-    if query is None:
-        raise InvalidQuery("query", "give coded findings, text, or both")
+    query, mentions, sources = case_query(query, text, linker)
     observed = [f.id for f in query.present]
     excluded = [f.id for f in query.excluded]
     if query.candidate_prefixes:
@@ -224,22 +223,47 @@ def decide(
             model_version=f"{ranker.scorer.model_version}+{ranker.calibration.version}",
             settings_hash=ranker.scorer.settings_hash,
         ),
-        notes=resolved.notes(),
+        notes=resolved.notes(), mentions=mentions, sources=sources,
     )
 
 
-def _with_text_findings(query: Query | None, text: str, linker: Any) -> Query:
-    if linker is None:
-        raise InvalidQuery("text", "deciding from text needs a linker (kgdecide.link.Linker)")
+def case_query(query: Query | None, text: str | None, linker: Any
+               ) -> tuple[Query, tuple[Mention, ...], tuple[str, ...]]:
+    """The findings to score for a case, the mentions read from its text and each finding's
+    source (``coded`` or ``text``).
+
+    Coded findings come first and win over what the text says about the same node (a clinician's
+    toggle overrides the linker). The text's present and negated mentions become present and
+    excluded findings (:meth:`kgdecide.link.LinkResult.findings`); family-history, uncertain and
+    historical ones are kept as mentions but never scored. Blank text is no text.
+
+    >>> from kgdecide.types import Finding
+    >>> q, mentions, sources = case_query(Query((Finding("HP:1"),), top_k=3), None, None)
+    >>> [f.id for f in q.findings], q.top_k, sources
+    (['HP:1'], 3, ('coded',))
+    """
     coded = query.findings if query is not None else ()
-    known = {f.id for f in coded}
-    linked = tuple(f for f in linker.link(text).findings() if f.id not in known)
-    if not any(f.present for f in (*coded, *linked)):
-        raise InvalidQuery("text", "no present finding was recognised in the text; rephrase it "
-                           "or add coded findings")
-    if query is None:
-        return Query(linked)
-    return Query(coded + linked, query.top_k, query.candidate_prefixes)
+    has_text = text is not None and bool(text.strip())
+    if query is None and text is None:
+        raise InvalidQuery("query", "give coded findings, text, or both")
+    mentions: tuple[Mention, ...] = ()
+    linked: tuple[Finding, ...] = ()
+    if has_text:
+        if linker is None:
+            raise LinkerUnavailable("the text linker is not available in this build; send coded "
+                                    "findings (ids) instead of text")
+        result = linker.link(text)
+        mentions = tuple(result.mentions)
+        known = {f.id for f in coded}
+        linked = tuple(f for f in result.findings() if f.id not in known)
+    findings = (*coded, *linked)
+    if not any(f.present for f in findings):
+        field = "text" if text is not None and not coded else "findings"
+        raise InvalidQuery(field, "no present finding: add at least one coded finding marked "
+                           "present, or text that names one")
+    top_k, prefixes = (query.top_k, query.candidate_prefixes) if query is not None else (10, ())
+    sources = ("coded",) * len(coded) + ("text",) * len(linked)
+    return Query(findings, top_k, prefixes), mentions, sources
 
 
 @dataclass(frozen=True, slots=True)

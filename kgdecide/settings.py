@@ -12,13 +12,23 @@ def _default_home() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "kgdecide"
 
 
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     home: Path  #: where named stores live: ``<home>/stores/<name>``
     # --- web app (issue 5); the key and audit databases live in ``home``
     audit_free_text: bool = False  #: keep the free text of decisions in the audit log (off: ids only)
     rate_limit_per_minute: int = 120  #: API requests per key per minute; 0 turns the limit off
-    secret_key: str = ""  #: signs CSRF tokens; empty: a random one per server start
+    #: signs session cookies and CSRF tokens; empty: one kept in ``<home>/secret_key``
+    secret_key: str = ""
+    # --- sign-in (issue 13)
+    secure_cookies: bool = False  #: send the session cookie over HTTPS only (set it behind TLS)
+    session_idle_minutes: int = 30  #: a signed-in session ends after this long without a request
+    trusted_proxies: str = ""  #: addresses/networks whose X-Forwarded-For is believed; empty: none
+    public_metrics: bool = True  #: ``/metrics`` needs no key; off: a key allowing ``metrics``
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -26,9 +36,13 @@ class Settings:
         home = env.get("KGDECIDE_HOME")
         return cls(
             home=Path(home).expanduser() if home else _default_home(),
-            audit_free_text=env.get("KGDECIDE_AUDIT_FREE_TEXT", "").lower() in ("1", "true", "yes"),
+            audit_free_text=_flag(env.get("KGDECIDE_AUDIT_FREE_TEXT", "")),
             rate_limit_per_minute=int(env.get("KGDECIDE_RATE_LIMIT_PER_MINUTE", "120")),
             secret_key=env.get("KGDECIDE_SECRET_KEY", ""),
+            secure_cookies=_flag(env.get("KGDECIDE_SECURE_COOKIES", "")),
+            session_idle_minutes=int(env.get("KGDECIDE_SESSION_IDLE_MINUTES", "30")),
+            trusted_proxies=env.get("KGDECIDE_TRUSTED_PROXIES", ""),
+            public_metrics=_flag(env.get("KGDECIDE_PUBLIC_METRICS", "1")),
         )
 
     def store_dir(self, store: str) -> Path:

@@ -304,3 +304,15 @@ class Decision:
     next_questions: tuple[str, ...]  #: findings worth asking about, most informative first
     provenance: Provenance
     notes: tuple[str, ...] = ()  #: what was done to the input (ids mapped, dropped), no patient data
+    mentions: tuple[Mention, ...] = ()  #: what the linker read in the case's text, in text order
+    #: per finding of ``query``: ``coded`` (given as an id) or ``text`` (read from the text);
+    #: empty means every finding was coded
+    sources: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.sources and len(self.sources) != len(self.query.findings):
+            raise ValueError("sources must name one source per finding of the query")
+
+    def source_of(self, index: int) -> str:
+        """Where ``query.findings[index]`` came from: ``coded`` or ``text``."""
+        return self.sources[index] if self.sources else "coded"

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+#: Chromium for the browser tests of tests/browser and tests/security, started once per run.
+pytest_plugins = ("tests.browser.fixtures",)
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "data" / "fixtures"
 

@@ -2,8 +2,10 @@
 
 * :mod:`~kgdecide.web.ui` — the clinician's form and results page (``/``);
 * :mod:`~kgdecide.web.api` — the JSON API for tools (``/api/v1``), API keys and roles;
-* :mod:`~kgdecide.web.explore` — the read-only graph explorer (``/explore``).
+* :mod:`~kgdecide.web.explore` — the read-only graph explorer (``/explore``);
+* :mod:`~kgdecide.web.account` — signing in and out of the pages.
 
+Every route is declared once with :mod:`~kgdecide.web.routes` (method, path, models, permission).
 :func:`create_app` builds the heavy objects (store, linker, search index) once and keeps them in
 ``app.extensions["kgdecide"]``; views only look them up.
 """
@@ -11,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import time
 from collections.abc import Mapping
@@ -22,9 +25,13 @@ from flask import Flask, Response, current_app, g, request
 
 from kgdecide.graph.store import GraphStore
 from kgdecide.settings import Settings
-from kgdecide.web.auth import KeyStore, RateLimiter
+from kgdecide.web.auth import Network, RateLimiter, parse_networks
 from kgdecide.web.engine import Engine
 from kgdecide.web.metrics import Metrics
+from kgdecide.web.storage import Keys, Storage, Users
+
+#: Sign-in attempts a minute from one client address (app config ``SIGN_IN_ATTEMPTS_PER_MINUTE``).
+ATTEMPTS_PER_MINUTE = 20
 
 logger = logging.getLogger("kgdecide.web.requests")
 
@@ -51,9 +58,12 @@ class WebState:
 
     settings: Settings
     engine: Engine
-    keys: KeyStore
-    limiter: RateLimiter
+    keys: Keys
+    users: Users
+    limiter: RateLimiter  #: requests per key or user
+    sign_in_limiter: RateLimiter  #: sign-in attempts per client address
     metrics: Metrics
+    trusted_proxies: tuple[Network, ...]  #: whose X-Forwarded-For names the client
 
 
 def state() -> WebState:
@@ -66,8 +76,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     ``config`` overrides Flask settings and these: ``SETTINGS`` (a :class:`Settings`, default from
     the environment), ``STORE`` (a store name or path, or a ready :class:`GraphStore`; default
-    ``clinical``), ``KEYS_DB``, ``AUDIT_DB`` (SQLite paths, default in the settings' home),
-    ``AUDIT_FREE_TEXT``, ``RATE_LIMIT_PER_MINUTE``, ``LINKER_CONFIG`` (a ``LinkerConfig``),
+    ``clinical``), ``KEYS_DB`` (keys and users), ``AUDIT_DB`` (SQLite paths, default in the
+    settings' home), ``AUDIT_FREE_TEXT``, ``RATE_LIMIT_PER_MINUTE``, ``PUBLIC_METRICS``,
+    ``SIGN_IN_ATTEMPTS_PER_MINUTE``, ``LINKER_CONFIG`` (a ``LinkerConfig``),
     ``DECIDE`` (a :class:`~kgdecide.web.decider.Decider`; default: the pipeline's, when this
     build has it; ``None`` turns decisions off: 503), ``DEFAULT_SCORER`` (default: the
     pipeline's default when its model is trained, else ``lr``).
@@ -77,11 +88,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
-        SECRET_KEY=settings.secret_key or secrets.token_hex(32),
+        SECRET_KEY=settings.secret_key or None,
         KEYS_DB=settings.home / "keys.sqlite3",
         AUDIT_DB=settings.home / "audit.sqlite3",
         AUDIT_FREE_TEXT=settings.audit_free_text,
         RATE_LIMIT_PER_MINUTE=settings.rate_limit_per_minute,
+        SIGN_IN_ATTEMPTS_PER_MINUTE=ATTEMPTS_PER_MINUTE,
+        PUBLIC_METRICS=settings.public_metrics,
+        SESSION_COOKIE_NAME="kgdecide_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
         STORE="clinical",
         LINKER_CONFIG=None,
         DEFAULT_SCORER=None,
@@ -89,13 +106,34 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.config.update({k: v for k, v in overrides.items() if k != "DECIDE"})
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = kept_secret(settings.home)
     app.extensions["kgdecide"] = _build_state(app, settings, overrides)
     _install(app)
     return app
 
 
+def kept_secret(home: Path) -> str:
+    """The key that signs session cookies and CSRF tokens, made once and kept in
+    ``<home>/secret_key`` (readable by this user only), so that a restart signs no one out and
+    every gunicorn worker signs alike."""
+    path = home / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    home.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(secret + "\n")
+    return secret
+
+
 def _build_state(app: Flask, settings: Settings, overrides: Mapping[str, Any]) -> WebState:
-    from kgdecide.web.audit import AuditLog
     from kgdecide.web.decider import PipelineDecider
     from kgdecide.web.search import PrefixIndex
 
@@ -107,11 +145,14 @@ def _build_state(app: Flask, settings: Settings, overrides: Mapping[str, Any]) -
     started = time.perf_counter()
     decider = overrides["DECIDE"] if "DECIDE" in overrides else \
         PipelineDecider.from_store(store, settings.home, app.config["DEFAULT_SCORER"])
-    audit = AuditLog.open(Path(app.config["AUDIT_DB"]), bool(app.config["AUDIT_FREE_TEXT"]))
-    engine = Engine(store, linker, index, audit, decider)
+    storage = Storage.sqlite(Path(app.config["KEYS_DB"]), Path(app.config["AUDIT_DB"]),
+                             bool(app.config["AUDIT_FREE_TEXT"]))
+    engine = Engine(store, linker, index, storage.audit, decider)
     logger.info("decider ready in %.1f s", time.perf_counter() - started)
-    return WebState(settings, engine, KeyStore.open(Path(app.config["KEYS_DB"])),
-                    RateLimiter(int(app.config["RATE_LIMIT_PER_MINUTE"])), Metrics())
+    return WebState(settings, engine, storage.keys, storage.users,
+                    RateLimiter(int(app.config["RATE_LIMIT_PER_MINUTE"])),
+                    RateLimiter(int(app.config["SIGN_IN_ATTEMPTS_PER_MINUTE"])), Metrics(),
+                    parse_networks(settings.trusted_proxies))
 
 
 def _open_store(settings: Settings, store: str | GraphStore) -> GraphStore:
@@ -140,10 +181,11 @@ def _install(app: Flask) -> None:
     from flask_talisman import Talisman
     from flask_wtf.csrf import CSRFProtect
 
-    from kgdecide.web import api, errors, explore, ui
+    from kgdecide.web import account, api, errors, explore, ui
 
     errors.register(app)
     csrf = CSRFProtect(app)
+    app.register_blueprint(account.bp)
     app.register_blueprint(ui.bp)
     app.register_blueprint(explore.bp)
     app.register_blueprint(api.bp)
@@ -153,14 +195,24 @@ def _install(app: Flask) -> None:
     app.register_blueprint(sparql.bp)
     csrf.exempt(sparql.bp)  # read-only SPARQL for explorers, also keyed by header
     if app.config.get("FINANCE", True):
-        from kgdecide.packs.finance.api import finance_blueprint
+        from kgdecide.packs.finance.api import finance_blueprint, finance_endpoints
+        from kgdecide.web.routes import add_routes
 
         app.register_blueprint(finance_blueprint())
+        # The finance blueprint checks keys inside its views; its rows join the route list so
+        # that the OpenAPI document and the permission tests cover it.
+        add_routes(app, [e.as_route() for e in finance_endpoints()])
     Talisman(app, force_https=False, strict_transport_security=False,
-             session_cookie_secure=False, content_security_policy=CSP,
+             session_cookie_secure=bool(app.config["SESSION_COOKIE_SECURE"]),
+             session_cookie_http_only=True, content_security_policy=CSP,
              referrer_policy="no-referrer")
     app.before_request(_start_timer)
     app.after_request(_log_request)
+    app.context_processor(_page_context)
+
+
+def _page_context() -> dict[str, Any]:
+    return {"kg_version": state().engine.counts().version, "user": g.get("user")}
 
 
 def _start_timer() -> None:

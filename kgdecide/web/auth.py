@@ -1,20 +1,23 @@
-"""API keys (stored hashed), roles and per-key rate limits.
+"""Who may do what: the role table, API keys (stored hashed), the request's principal (an API key
+or a signed-in user), per-principal rate limits and the client address.
 
 A key reads ``kgd_<key id>_<secret>``. Only the SHA-256 of the whole key is stored: the secret is
 32 random bytes, so a plain hash is enough (a slow password hash protects *guessable* secrets; a
 256-bit random one cannot be guessed). The key id is not secret; it names the key in logs and in
-the audit log.
+the audit log. Users (people signing in to the pages) have the same roles; see
+:mod:`kgdecide.web.users`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,15 +25,45 @@ from pathlib import Path
 from kgdecide.errors import ConfigError
 from kgdecide.web.sqlite import LocalConnection
 
-#: What each role may do. ``graph``: node, neighbour and path reads; ``search``: the prefix search;
-#: ``decide``/``link``/``rank``: the decision loop; ``audit``: read any stored decision (without it
-#: a key reads only decisions made with itself).
+#: What each role may do: the one table that the routes enforce, the OpenAPI document describes
+#: and docs/SECURITY.md lists. ``graph``: node, neighbour, path and SPARQL reads; ``search``: the
+#: prefix search; ``decide``/``link``/``rank``: the decision loop; ``audit``: read any stored
+#: decision (without it a principal reads only its own); ``finance``: the finance API;
+#: ``metrics``: ``/metrics`` when the operator restricts it; ``admin``: everything.
 ROLES: Mapping[str, frozenset[str]] = {
     "clinician": frozenset({"decide", "link", "search"}),
     "analyst": frozenset({"graph", "search", "decide", "link", "rank", "audit", "finance"}),
     "explorer": frozenset({"graph", "search"}),
-    "admin": frozenset({"graph", "search", "decide", "link", "rank", "audit", "finance", "admin"}),
+    "admin": frozenset({"graph", "search", "decide", "link", "rank", "audit", "finance",
+                        "metrics", "admin"}),
 }
+
+
+def roles_allowing(permission: str) -> tuple[str, ...]:
+    """The roles whose permissions include ``permission``.
+
+    >>> roles_allowing("graph")
+    ('analyst', 'explorer', 'admin')
+    """
+    return tuple(role for role, allowed in ROLES.items() if permission in allowed)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a request acts for: an API key or a signed-in user."""
+
+    id: str  #: the key id, or ``user:NAME``; the audit log and the rate limiter use it
+    role: str  #: one of :data:`ROLES`
+    kind: str  #: ``key`` or ``user``
+
+    def allows(self, permission: str) -> bool:
+        """Whether this principal's role grants ``permission``.
+
+        >>> Principal("user:ada", "explorer", "user").allows("decide")
+        False
+        """
+        return permission in ROLES.get(self.role, frozenset())
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -165,9 +198,8 @@ class RateLimiter:
             return max(1, math.ceil((1.0 - tokens) / rate))
 
 
-def authorize(permission: str) -> ApiKey:
-    """The request's API key, checked: known, not revoked, under its rate limit, and allowed
-    ``permission``. Raises the matching 401/403/429 :class:`~kgdecide.web.errors.ApiError`."""
+def key_principal() -> Principal:
+    """The request's API key (``X-API-Key``) as a principal: 401 when missing, unknown or revoked."""
     from flask import g, request
 
     from kgdecide.web import state
@@ -185,12 +217,32 @@ def authorize(permission: str) -> ApiKey:
         raise ApiError(401, "invalid_key", "the API key is unknown or was revoked",
                        f"Check the key you send in X-API-Key; {create}.", "X-API-Key")
     g.key_id = key.id
-    throttle(key.id)
-    if not key.allows(permission):
-        roles = ", ".join(r for r, allowed in ROLES.items() if permission in allowed)
-        raise ApiError(403, "forbidden", f"a {key.role} key may not use this route ({permission})",
-                       f"Use a key with one of these roles: {roles}.", "X-API-Key")
-    return key
+    return Principal(key.id, key.role, "key")
+
+
+def check_permission(who: Principal, permission: str) -> None:
+    """Count the request against ``who``'s rate limit, then 403 unless its role allows
+    ``permission``."""
+    from kgdecide.web.errors import ApiError
+
+    throttle(who.id)
+    if not who.allows(permission):
+        what = "key" if who.kind == "key" else "user"
+        raise ApiError(403, "forbidden", f"a {who.role} {what} may not use this route ({permission})",
+                       f"Use a {what} with one of these roles: {', '.join(roles_allowing(permission))}.",
+                       "X-API-Key" if who.kind == "key" else None)
+
+
+def authorize(permission: str) -> Principal:
+    """The request's API key, checked: known, not revoked, under its rate limit, and allowed
+    ``permission``. Raises the matching 401/403/429 :class:`~kgdecide.web.errors.ApiError`.
+
+    Routes declared with :mod:`kgdecide.web.routes` call this themselves; it stays public for
+    blueprints that check inside the view.
+    """
+    who = key_principal()
+    check_permission(who, permission)
+    return who
 
 
 def throttle(bucket: str) -> None:
@@ -203,6 +255,58 @@ def throttle(bucket: str) -> None:
     if wait:
         web.metrics.count("rate_limited")
         raise ApiError(429, "rate_limited",
-                       f"more than {web.limiter.per_minute} requests a minute from this key",
+                       f"more than {web.limiter.per_minute} requests a minute from this key or user",
                        f"Wait {wait} s (Retry-After) and slow down, or ask the operator for a "
                        "higher KGDECIDE_RATE_LIMIT_PER_MINUTE.", headers={"Retry-After": str(wait)})
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """Comma-separated addresses or CIDR networks (``KGDECIDE_TRUSTED_PROXIES``).
+
+    >>> [str(n) for n in parse_networks("127.0.0.1, 10.0.0.0/8")]
+    ['127.0.0.1/32', '10.0.0.0/8']
+    """
+    out = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            out.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(f"KGDECIDE_TRUSTED_PROXIES: {item!r} is not an IP address or "
+                              "network; give e.g. 127.0.0.1 or 10.0.0.0/8") from None
+    return tuple(out)
+
+
+def client_address(remote: str | None, forwarded_for: str | None,
+                   trusted: Sequence[Network]) -> str:
+    """The client's address: the peer's, unless the peer is a configured trusted proxy; then the
+    right-most ``X-Forwarded-For`` entry that is not itself a trusted proxy. A client cannot
+    choose its bucket by sending the header to a server that trusts no proxy.
+
+    >>> client_address("10.0.0.5", "6.6.6.6, 1.2.3.4", parse_networks("10.0.0.0/8"))
+    '1.2.3.4'
+    >>> client_address("1.2.3.4", "6.6.6.6", ())
+    '1.2.3.4'
+    """
+    peer = remote or "-"
+    if not trusted or not _within(peer, trusted) or not forwarded_for:
+        return peer
+    for hop in reversed([h.strip() for h in forwarded_for.split(",")]):
+        if not _within(hop, trusted):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:  # a malformed hop: trust nothing to its left
+                return peer
+    return peer
+
+
+def _within(address: str, networks: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)

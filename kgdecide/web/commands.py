@@ -53,3 +53,60 @@ def list_keys(settings: Any) -> None:
     for k in _store(settings).list():
         state = f"revoked {k.revoked}" if k.revoked else "valid"
         click.echo(f"{k.id}\t{k.role}\t{k.created}\t{state}\t{k.name}")
+
+
+def _users(settings: Any) -> Any:
+    from kgdecide.web.users import UserStore
+
+    return UserStore.open(settings.home / "keys.sqlite3")
+
+
+@click.group("users")
+def users() -> None:
+    """Manage the people who sign in to the pages (same roles as keys)."""
+
+
+@users.command("create")
+@click.argument("name")
+@click.option("--role", required=True,
+              type=click.Choice(["clinician", "analyst", "explorer", "admin"]),
+              help="clinician: the clinician page; explorer: the graph explorer; analyst: both "
+                   "and every stored decision; admin: everything.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input (one line) instead of a prompt.")
+@click.pass_obj
+def create_user(settings: Any, name: str, role: str, password_stdin: bool) -> None:
+    """Create a user NAME who signs in with a password (asked twice, never shown)."""
+    from kgdecide.errors import ConfigError
+
+    if password_stdin:
+        import sys
+
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = _users(settings).create(name, role, password)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"created user {user.name}, role {user.role}")
+
+
+@users.command("list")
+@click.pass_obj
+def list_users(settings: Any) -> None:
+    """List users (names, roles, dates; never the password hashes)."""
+    for u in _users(settings).list():
+        state = f"disabled {u.disabled}" if u.disabled else "enabled"
+        click.echo(f"{u.name}\t{u.role}\t{u.created}\t{state}")
+
+
+@users.command("disable")
+@click.argument("name")
+@click.pass_obj
+def disable_user(settings: Any, name: str) -> None:
+    """Disable user NAME: they cannot sign in, and their open sessions end now."""
+    if not _users(settings).disable(name):
+        raise click.ClickException(f"no enabled user is named {name!r}; `kgdecide users list` "
+                                   "shows them")
+    click.echo(f"disabled {name}")

@@ -22,9 +22,11 @@ logger = logging.getLogger(__name__)
 
 
 class Decider(Protocol):
-    """What the web layer needs: a query and an optional scorer name in, a decision out."""
+    """What the web layer needs: a case (coded findings in ``query``, free ``text`` for the
+    ``linker``) and an optional scorer name in, a decision out; as :func:`kgdecide.pipeline.decide`."""
 
-    def __call__(self, query: Query, scorer: str | None = None) -> Decision: ...
+    def __call__(self, query: Query, scorer: str | None = None, *, text: str | None = None,
+                 linker: Any = None) -> Decision: ...
 
 
 def pipeline_available() -> bool:
@@ -102,7 +104,8 @@ class PipelineDecider:
         calibration = load_calibration(self._model_dir() / CALIBRATION_FILE, scorer)
         return Ranker.create(self.store, self.spec, scorer, calibration, settings=settings)
 
-    def __call__(self, query: Query, scorer: str | None = None) -> Decision:
+    def __call__(self, query: Query, scorer: str | None = None, *, text: str | None = None,
+                 linker: Any = None) -> Decision:
         from kgdecide.pipeline import decide
 
         ranker = self.ranker(scorer or self.default_scorer)
@@ -113,7 +116,7 @@ class PipelineDecider:
             raise InvalidQuery("target", f"no {self.spec.target_type} id starts with "
                                f"{' or '.join(map(repr, query.candidate_prefixes))}; use a "
                                "prefix such as 'OMIM:' or 'ORPHA:', or leave target out")
-        return decide(ranker, query)
+        return decide(ranker, query, text=text, linker=linker)
 
     def _any_candidate(self, graph: Any, prefixes: tuple[str, ...]) -> bool:
         """Whether any node of the target type has an id with one of ``prefixes`` (cached for a

@@ -2,7 +2,10 @@
 
 :class:`Engine` holds the store, the linker, the search index, the decision function and the audit
 log; :func:`kgdecide.web.create_app` builds one per app at start and keeps it in
-``app.extensions["kgdecide"]``. Nothing here imports Flask, so it is tested without a server.
+``app.extensions["kgdecide"]``. For decisions it is an adapter only: request -> coded
+:class:`~kgdecide.types.Query` and text -> :func:`kgdecide.pipeline.decide` (through the
+:class:`~kgdecide.web.decider.Decider`) -> response body and audit record. Nothing here imports
+Flask, so it is tested without a server.
 """
 
 from __future__ import annotations
@@ -11,17 +14,20 @@ import base64
 import hashlib
 import json
 import logging
+import threading
+import time
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from kgdecide.errors import InvalidQuery, KgdecideError
 from kgdecide.graph.store import GraphStore
-from kgdecide.types import AssertionStatus, Direction, Finding, FindingStatus, Mention, Query
+from kgdecide.types import Direction, Finding, FindingStatus, Query
 from kgdecide.web import present
-from kgdecide.web.audit import AuditLog, AuditRecord
+from kgdecide.web.audit import AuditRecord
 from kgdecide.web.decider import Decider
 from kgdecide.web.errors import ApiError, from_kgdecide
 from kgdecide.web.schemas import DecideRequest, NeighborsQuery, PathsQuery, RankRequest
@@ -39,6 +45,10 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
+#: Seconds the graph and audit counts shown by /healthz and /metrics may be old.
+COUNTS_TTL = 30.0
+
+
 @dataclass(frozen=True, slots=True)
 class Case:
     """One case as parsed from a request: text and coded findings."""
@@ -47,20 +57,51 @@ class Case:
     findings: tuple[Finding, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Graph and audit sizes, read at most once per :data:`COUNTS_TTL` seconds."""
+
+    version: str
+    nodes: int
+    edges: int
+    nodes_by_type: Mapping[str, int]
+    edges_by_relation: Mapping[str, int]
+    decisions: int
+    read_at: float  #: time.monotonic() when read
+
+
 class Engine:
     """The web layer's access to the pipeline."""
 
     def __init__(self, store: GraphStore, linker: Linker | None, index: PrefixIndex,
-                 audit: AuditLog, decider: Decider | None) -> None:
+                 audit: Any, decider: Decider | None, counts_ttl: float = COUNTS_TTL) -> None:
         self.store = store
         self.linker = linker
         self.index = index
-        self.audit = audit
+        self.audit = audit  #: a :class:`kgdecide.web.storage.Audit`
         self.decider = decider
+        self.counts_ttl = counts_ttl
+        self._counts: Counts | None = None
+        self._counts_lock = threading.Lock()
 
     @property
     def decide_available(self) -> bool:
         return self.decider is not None
+
+    def counts(self) -> Counts:
+        """Graph and audit sizes, cached: a health probe or a scrape every second must not count
+        the whole store (a query per call on Neo4j) or the audit table each time."""
+        now = time.monotonic()
+        cached = self._counts
+        if cached is not None and now - cached.read_at < self.counts_ttl:
+            return cached
+        with self._counts_lock:
+            if self._counts is None or now - self._counts.read_at >= self.counts_ttl:
+                graph = self.store.counts()
+                self._counts = Counts(self.store.version, graph.nodes, graph.edges,
+                                      dict(graph.nodes_by_type), dict(graph.edges_by_relation),
+                                      self.audit.count(), time.monotonic())
+            return self._counts
 
     # --- graph reads -------------------------------------------------------------------------
 
@@ -186,45 +227,24 @@ class Engine:
                            "This server was built without the decision pipeline; install a "
                            "kgdecide build that includes it, or use /link and the graph reads.",
                            headers={"Retry-After": "3600"})
-        mentions: tuple[Mention, ...] = ()
-        if case.text and case.text.strip():
-            mentions = self.link(case.text).mentions
-        findings = merge_findings(case.findings, mentions)
-        if not any(f.present for f, _ in findings):
-            field = "text" if case.text and not case.findings else "findings"
-            raise InvalidQuery(field, "no present finding: add at least one coded finding marked "
-                               "present, or text that names one")
-        query = Query(tuple(f for f, _ in findings), top_k, (target,) if target else ())
-        decision = self.decider(query, scorer)
+        # A finding sent twice counts once, at its first place, with its last status.
+        unique = {f.id: f for f in case.findings}
+        coded = Query(tuple(unique.values()), top_k, (target,) if target else ())
+        decision = self.decider(coded, scorer, text=case.text, linker=self.linker)
         decision_id, created = str(uuid.uuid4()), _now()
-        body = present.decision_json(decision, decision_id, created, findings, mentions, self.store)
-        # The body is serialised once here; the audit row keeps exactly these bytes.
-        text = json.dumps(body, ensure_ascii=False, sort_keys=True)
+        body = present.decision_json(decision, decision_id, created, self.store)
+        # Serialised once here; the audit row keeps these bytes, less the mentions' text spans
+        # unless the operator keeps free text.
+        stored = body if self.audit.keep_free_text else present.without_span_text(body)
+        findings = [{"id": f.id, "status": f.status.value, "source": decision.source_of(i)}
+                    for i, f in enumerate(decision.query.findings)]
         record = AuditRecord(
             decision_id, created, key_id, decision.provenance.kg_version,
             decision.provenance.model_version, decision.provenance.scorer,
             decision.provenance.settings_hash,
-            {"findings": [{"id": f.id, "status": f.status.value, "source": s} for f, s in findings],
-             "target": target, "scorer": scorer, "top_k": top_k},
-            text, case.text)
+            {"findings": findings, "target": target, "scorer": scorer, "top_k": top_k},
+            json.dumps(stored, ensure_ascii=False, sort_keys=True), case.text)
         return body, record
-
-
-def merge_findings(coded: tuple[Finding, ...], mentions: tuple[Mention, ...]
-                   ) -> list[tuple[Finding, str]]:
-    """Coded findings first, then present/excluded mentions not already coded (a coded status
-    wins: the clinician's toggle overrides what the linker read). Family, uncertain and
-    historical mentions are shown but never scored.
-
-    >>> m = Mention(0, 4, "fits", "HP:1", "Seizure", 0.9, AssertionStatus.PRESENT)
-    >>> [(f.id, f.status.value, s) for f, s in merge_findings((Finding("HP:1", "excluded"),), (m,))]
-    [('HP:1', 'excluded', 'coded')]
-    """
-    out: dict[str, tuple[Finding, str]] = {f.id: (f, "coded") for f in coded}
-    for m in mentions:
-        if m.status in (AssertionStatus.PRESENT, AssertionStatus.EXCLUDED) and m.node_id not in out:
-            out[m.node_id] = (Finding(m.node_id, FindingStatus(m.status.value)), "text")
-    return list(out.values())
 
 
 def _error_json(e: ApiError) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from kgdecide.errors import (
     ConfigError,
     InvalidQuery,
     KgdecideError,
+    LinkerUnavailable,
     NodeNotFound,
     SnapshotError,
     StoreUnavailable,
@@ -70,6 +71,10 @@ def from_kgdecide(e: KgdecideError) -> ApiError:
         return ApiError(404, "node_not_found", str(e),
                         "Check the id (a CURIE such as HP:0001250); /api/v1/search?q= finds ids "
                         "by label.", "id")
+    if isinstance(e, LinkerUnavailable):
+        return ApiError(503, "linker_unavailable", str(e),
+                        "Send coded findings (ids) instead of text.",
+                        headers={"Retry-After": "3600"})
     if isinstance(e, AuditUnavailable):
         return ApiError(503, "audit_unavailable", str(e),
                         f"Retry after {e.retry_after} seconds; the operator must free space in "
@@ -108,10 +113,23 @@ def from_http(e: HTTPException) -> ApiError:
 
 def register(app: Flask) -> None:
     """Install the handlers on an app."""
+    from kgdecide.web.routes import SignInRequired
+
+    app.register_error_handler(SignInRequired, _to_sign_in)
     app.register_error_handler(ApiError, _respond)
     app.register_error_handler(KgdecideError, lambda e: _respond(from_kgdecide(e)))
     app.register_error_handler(HTTPException, lambda e: _respond(from_http(e)))
     app.register_error_handler(Exception, _unexpected)
+
+
+def _to_sign_in(e: Exception) -> Response:
+    """A signed-out visitor asked for a page: to the sign-in page, coming back here after."""
+    from urllib.parse import quote
+
+    from flask import redirect
+
+    back = request.full_path if request.query_string else request.path
+    return redirect("/sign-in?next=" + quote(back, safe="/"), code=303)
 
 
 def _unexpected(e: Exception) -> Response:

@@ -1,49 +1,50 @@
 """The graph explorer (``/explore``): search, expand, filter, paths, provenance, export.
 
-Read-only by construction: this blueprint registers GET routes only (a test checks it), and the
-engine calls it makes only read the store.
+For signed-in users whose role allows graph reads; each JSON call checks the same permission as
+its ``/api/v1`` twin. Read-only by construction: this blueprint declares GET routes only (a test
+checks it), and the engine calls it makes only read the store.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template
 
 from kgdecide.web import api, state
-from kgdecide.web.auth import throttle
+from kgdecide.web.auth import Principal
+from kgdecide.web.routes import SESSION, Routes
+from kgdecide.web.schemas import NeighborsQuery, NoQuery, PathsQuery, SearchQuery
 
 bp = Blueprint("explore", __name__, url_prefix="/explore")
+routes = Routes(bp, auth=SESSION)
 
 
-@bp.before_request
-def _throttle() -> None:
-    if request.endpoint != "explore.page":
-        throttle(f"explore:{request.remote_addr}")
-
-
-@bp.get("/")
-def page() -> str:
-    store = state().engine.store
-    counts = store.counts()
-    return render_template("explorer.html", kg_version=store.version,
-                           node_types=sorted(counts.nodes_by_type),
+@routes.get("/", "explorerPage", "The graph explorer page.", permission="graph", page=True,
+            content_type="text/html")
+def page(who: Principal) -> str:
+    counts = state().engine.counts()
+    return render_template("explorer.html", node_types=sorted(counts.nodes_by_type),
                            relations=sorted(counts.edges_by_relation))
 
 
-@bp.get("/search")
-def search() -> Response:
-    return api.json_response(api.do_search())
+@routes.get("/search", "explorerSearch", "As GET /api/v1/search.", permission="search",
+            query=SearchQuery)
+def search(query: SearchQuery, who: Principal) -> Response:
+    return api.json_response(api.do_search(query))
 
 
-@bp.get("/nodes/<path:node_id>")
-def node(node_id: str) -> Response:
+@routes.get("/nodes/<path:node_id>", "explorerNode", "As GET /api/v1/nodes/{id}.",
+            permission="graph", query=NoQuery)
+def node(node_id: str, query: NoQuery, who: Principal) -> Response:
     return api.json_response(api.do_node(node_id))
 
 
-@bp.get("/nodes/<path:node_id>/neighbors")
-def neighbors(node_id: str) -> Response:
-    return api.json_response(api.do_neighbors(node_id))
+@routes.get("/nodes/<path:node_id>/neighbors", "explorerNeighbors",
+            "As GET /api/v1/nodes/{id}/neighbors.", permission="graph", query=NeighborsQuery)
+def neighbors(node_id: str, query: NeighborsQuery, who: Principal) -> Response:
+    return api.json_response(api.do_neighbors(node_id, query))
 
 
-@bp.get("/paths")
-def paths() -> Response:
-    return api.json_response(api.do_paths())
+@routes.get("/paths", "explorerPaths", "As GET /api/v1/paths.", permission="graph",
+            query=PathsQuery)
+def paths(query: PathsQuery, who: Principal) -> Response:
+    return api.json_response(api.do_paths(query))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from kgdecide.errors import NodeNotFound
 from kgdecide.graph.store import GraphStore
-from kgdecide.types import Decision, Edge, Finding, Mention, Node, PropertyValue, is_missing
+from kgdecide.types import Decision, Edge, Mention, Node, PropertyValue, is_missing
 
 if TYPE_CHECKING:
     from kgdecide.link import LinkResult
@@ -86,17 +86,17 @@ def link_json(result: LinkResult) -> dict[str, Any]:
 
 
 def decision_json(decision: Decision, decision_id: str, created: str,
-                  findings: list[tuple[Finding, str]], mentions: tuple[Mention, ...],
                   store: GraphStore) -> dict[str, Any]:
-    """The body of ``POST /decide``; ``findings`` pairs each finding used with its source
-    (``coded`` or ``text``)."""
+    """The body of ``POST /decide``: each finding used with its source (``coded`` or ``text``),
+    the mentions read from the text, the ranked and explained candidates."""
     labels = _Labels(store)
     return {
         "id": decision_id,
         "created": created,
-        "findings": [{"id": f.id, "label": labels(f.id), "status": f.status.value, "source": src}
-                     for f, src in findings],
-        "mentions": [mention_json(m) for m in mentions],
+        "findings": [{"id": f.id, "label": labels(f.id), "status": f.status.value,
+                      "source": decision.source_of(i)}
+                     for i, f in enumerate(decision.query.findings)],
+        "mentions": [mention_json(m) for m in decision.mentions],
         "candidates": [{"id": c.id, "label": c.label, "rank": c.rank, "score": finite(c.score),
                         "probability": float(c.probability), "equivalent": list(c.equivalent)}
                        for c in decision.candidates],
@@ -108,6 +108,17 @@ def decision_json(decision: Decision, decision_id: str, created: str,
                        "settings_hash": decision.provenance.settings_hash},
         "notes": list(decision.notes),
     }
+
+
+def without_span_text(body: dict[str, Any]) -> dict[str, Any]:
+    """A decision body as the audit log keeps it when free text is off: each mention keeps its
+    offsets, linked node, score and status, not the words the span covered.
+
+    >>> without_span_text({"mentions": [{"start": 0, "end": 4, "text": "fits", "id": "HP:1"}]})
+    {'mentions': [{'start': 0, 'end': 4, 'id': 'HP:1'}]}
+    """
+    return {**body, "mentions": [{k: v for k, v in m.items() if k != "text"}
+                                 for m in body.get("mentions", ())]}
 
 
 def _evidence(e: Any, labels: _Labels) -> dict[str, Any]:

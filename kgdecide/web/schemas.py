@@ -5,9 +5,8 @@ parsed in strict mode with unknown fields forbidden, so ``"top_k": "5"`` or a mi
 400 naming the field, never silently coerced or ignored. Query strings are parsed in lax mode
 (everything in a URL is a string) but unknown parameters are still refused.
 
-:data:`ENDPOINTS` lists every ``/api/v1`` route with its models and required permission;
-:func:`openapi_document` turns that table and the models into the OpenAPI document, and a test
-checks the table against the app's real routes.
+:func:`openapi_document` builds the OpenAPI document from the app's route declarations
+(:mod:`kgdecide.web.routes`: each route's models and permission, declared once) and these models.
 """
 
 from __future__ import annotations
@@ -306,17 +305,28 @@ class RankOut(_Out):
     results: list[RankResult]
 
 
+class StoredMentionOut(MentionOut):
+    text: str | None = Field(None, description="The span as written; left out of the audit log "
+                                               "unless the operator keeps free text.")
+
+
+class StoredDecideOut(DecideOut):
+    mentions: list[StoredMentionOut]
+
+
 class DecisionRecordOut(_Out):
     id: str
     created: str
-    key_id: str
+    key_id: str = Field(description="Who asked: the API key id, or user:NAME for the pages.")
     kg_version: str
     model_version: str
     scorer: str
     settings_hash: str
     inputs: dict[str, Any]
     free_text: str | None
-    response: DecideOut
+    response: StoredDecideOut = Field(description="The /decide body as it was sent; mention spans "
+                                                  "keep their offsets but not their text unless "
+                                                  "the operator keeps free text.")
 
 
 class SparqlOut(_Out):
@@ -408,47 +418,27 @@ def _allowed_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """One API route as the OpenAPI document describes it."""
+    """A route described apart from its view: the finance blueprint's rows (``finance_endpoints``)
+    until it declares its routes with :mod:`kgdecide.web.routes`. New routes use that."""
 
     method: str  #: ``get`` or ``post``
     path: str  #: OpenAPI-style, below /api/v1, e.g. ``/nodes/{id}``
     operation_id: str
     summary: str
     permission: str | None  #: what the key's role must allow; None: no key needed
-    response: type[BaseModel] | None  #: None: not a JSON model (metrics text, this document)
+    response: type[BaseModel] | None  #: None: not a JSON model
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
     content_type: str = "application/json"  #: of the 200 response
 
+    def as_route(self) -> Any:
+        from kgdecide.web.routes import API_PREFIX, Route
 
-ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("get", "/healthz", "healthz", "Liveness and graph size.", None, HealthOut),
-    Endpoint("get", "/metrics", "metrics", "Prometheus metrics (text format).", None, None,
-             content_type="text/plain"),
-    Endpoint("get", "/openapi.json", "openapi", "This document.", None, None),
-    Endpoint("get", "/nodes/{id}", "getNode", "One node with its properties.", "graph", NodeOut),
-    Endpoint("get", "/nodes/{id}/neighbors", "getNeighbors",
-             "Edges at a node with the node at their other end, paginated, with counts per "
-             "relation.", "graph", NeighborsOut, query=NeighborsQuery),
-    Endpoint("get", "/paths", "getPaths", "Shortest paths between two nodes, either edge "
-             "direction.", "graph", PathsOut, query=PathsQuery),
-    Endpoint("get", "/search", "search", "Nodes whose label, synonym or id starts with q "
-             "(or has a word starting with q).", "search", SearchOut, query=SearchQuery),
-    Endpoint("post", "/decide", "decide", "Rank and explain candidates for one case; the "
-             "decision is stored in the audit log before the response is sent.", "decide",
-             DecideOut, body=DecideRequest),
-    Endpoint("post", "/link", "link", "Link free text to graph nodes with assertion status.",
-             "link", LinkOut, body=LinkRequest),
-    Endpoint("post", "/rank", "rank", "Rank up to 100 cases; one result or error per case.",
-             "rank", RankOut, body=RankRequest),
-    Endpoint("get", "/decisions/{id}", "getDecision", "A stored decision, as it was answered.",
-             "decide", DecisionRecordOut),
-    Endpoint("get", "/sparql", "sparqlGet", "Read-only SPARQL (SELECT, ASK, CONSTRUCT, DESCRIBE) "
-             "over an RDF store, with a time and a size limit; updates are refused (400); 501 "
-             "when the server's store is not RDF.", "graph", SparqlOut, query=SparqlQuery),
-    Endpoint("post", "/sparql", "sparqlPost", "As GET /sparql, with the query in a JSON body.",
-             "graph", SparqlOut, body=SparqlRequest),
-)
+        rule = API_PREFIX + self.path.replace("{id}", "<path:node_id>")
+        return Route(self.method.upper(), rule, self.operation_id, self.summary, self.permission,
+                     response=self.response, body=self.body, query=self.query,
+                     content_type=self.content_type)
+
 
 _ERRORS = {
     "400": "Malformed request; the body names the field.",
@@ -462,35 +452,39 @@ _ERRORS = {
 }
 
 
-def all_endpoints() -> tuple[Endpoint, ...]:
-    """The core routes and the domain packs' routes."""
-    from kgdecide.packs.finance.api import finance_endpoints
+def openapi_document(app: Any, version: str) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the app's ``/api/v1`` routes, as declared.
 
-    return ENDPOINTS + finance_endpoints()
-
-
-def openapi_document(version: str) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of ``/api/v1``.
-
-    >>> doc = openapi_document("0.1.0")
-    >>> doc["openapi"], "/decide" in doc["paths"], "DecideRequest" in doc["components"]["schemas"]
-    ('3.1.0', True, True)
+    >>> from flask import Flask, Blueprint
+    >>> from kgdecide.web.routes import KEY, Routes
+    >>> app, bp = Flask("doc"), Blueprint("b", "doc", url_prefix="/api/v1")
+    >>> _ = Routes(bp, KEY).post("/link", "link", "Link.", permission="link", body=LinkRequest,
+    ...                           response=LinkOut)(lambda body, who: None)
+    >>> app.register_blueprint(bp)
+    >>> doc = openapi_document(app, "0.1.0")
+    >>> doc["openapi"], doc["paths"]["/link"]["post"]["x-permission"]
+    ('3.1.0', 'link')
     """
-    endpoints = all_endpoints()
-    models = {ErrorOut, *(m for e in endpoints for m in (e.response, e.body) if m is not None)}
+    from kgdecide.web.routes import API_PREFIX, app_routes
+
+    routes = [r for r in app_routes(app) if r.path.startswith(API_PREFIX + "/")]
+    models = {ErrorOut, *(m for r in routes for m in (r.response, r.body) if m is not None)}
     _, top = models_json_schema([(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
                                 ref_template="#/components/schemas/{model}")
     paths: dict[str, dict[str, Any]] = {}
-    for endpoint in endpoints:
-        paths.setdefault(endpoint.path, {})[endpoint.method] = _operation(endpoint)
+    for route in routes:
+        paths.setdefault(route.openapi_path, {})[route.method.lower()] = \
+            _operation(route, route.permission_in(app.config))
     return {
         "openapi": "3.1.0",
         "info": {"title": "kgdecide API", "version": version,
-                 "description": "Knowledge-graph decision support. Send the key in X-API-Key."},
+                 "description": "Knowledge-graph decision support. Send the key in X-API-Key; "
+                                "each operation's x-permission names what the key's role must "
+                                "allow (x-roles: the roles that do)."},
         "servers": [{"url": "/api/v1"}],
         "paths": paths,
         "components": {
-            "schemas": top["$defs"],
+            "schemas": top.get("$defs", {}),
             "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
         },
     }
@@ -500,7 +494,9 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
-def _operation(e: Endpoint) -> dict[str, Any]:
+def _operation(e: Any, permission: str | None) -> dict[str, Any]:
+    from kgdecide.web.auth import roles_allowing
+
     if e.response is not None:
         ok: dict[str, Any] = {e.content_type: {"schema": _ref(e.response)}}
     else:
@@ -508,16 +504,19 @@ def _operation(e: Endpoint) -> dict[str, Any]:
         ok = {e.content_type: {"schema": schema}}
     error = {"application/json": {"schema": _ref(ErrorOut)}}
     op: dict[str, Any] = {
-        "operationId": e.operation_id,
+        "operationId": e.name,
         "summary": e.summary,
         "responses": {"200": {"description": "OK", "content": ok},
                       **{code: {"description": text, "content": error}
                          for code, text in _ERRORS.items()}},
         "parameters": _parameters(e),
     }
-    if e.permission is not None:
+    op["x-permission"] = permission
+    if permission is not None:
+        roles = roles_allowing(permission)
         op["security"] = [{"ApiKey": []}]
-        op["description"] = f"Needs a key whose role allows '{e.permission}'."
+        op["x-roles"] = list(roles)
+        op["description"] = f"Needs a key whose role allows '{permission}': {', '.join(roles)}."
     else:
         op["security"] = []
     if e.body is not None:
@@ -525,9 +524,9 @@ def _operation(e: Endpoint) -> dict[str, Any]:
     return op
 
 
-def _parameters(e: Endpoint) -> list[dict[str, Any]]:
+def _parameters(e: Any) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = []
-    if "{id}" in e.path:
+    if "{id}" in e.openapi_path:
         params.append({"name": "id", "in": "path", "required": True,
                        "schema": {"type": "string", "minLength": 1}})
     if e.query is not None:

@@ -97,6 +97,59 @@ def check_writable(home: Path) -> None:
                           f"{fix}") from e
 
 
+#: The account ``make run`` signs in with on a fresh machine, and the file keeping its password.
+LOCAL_ADMIN = "admin"
+LOCAL_ADMIN_FILE = "local-admin-password"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the server on this machine.
+
+    >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("localhost"), is_loopback("0.0.0.0")
+    (True, True, True, False)
+    """
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve anywhere
+        return False
+
+
+def prepare_accounts(settings: Settings, host: str, url: str) -> str | None:
+    """Make sure someone can sign in: on loopback, the first start creates the local admin and
+    says how to sign in; elsewhere, starting with no user is refused (``ConfigError`` saying what
+    to do). Returns the sign-in notice to show, if any."""
+    import os
+    import secrets
+
+    from kgdecide.errors import ConfigError
+    from kgdecide.web.users import UserStore
+
+    users = UserStore.open(settings.home / "keys.sqlite3")
+    kept = settings.home / LOCAL_ADMIN_FILE
+    if not users.any_active():
+        if not is_loopback(host):
+            raise ConfigError(
+                f"--host {host} makes the pages reachable from other machines, and no user "
+                "account exists to sign in with: create one first with `kgdecide users create "
+                "NAME --role admin` (and API keys with `kgdecide keys create --role ROLE`), or "
+                "serve on 127.0.0.1")
+        password = secrets.token_urlsafe(12)
+        users.create(LOCAL_ADMIN, "admin", password)
+        fd = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(password + "\n")
+        return (f"First start: created the user '{LOCAL_ADMIN}' (role admin) for this machine.\n"
+                f"  Open {url} and sign in as {LOCAL_ADMIN} with password {password}\n"
+                f"  (kept in {kept}, readable by you only; `kgdecide users create` adds others).")
+    if kept.is_file() and any(u.name == LOCAL_ADMIN and u.disabled is None for u in users.list()):
+        return f"Open {url} and sign in as {LOCAL_ADMIN}; the password is in {kept}."
+    return None
+
+
 def _close_connections_before_fork(app: Any, store: str) -> None:
     """Close the Neo4j driver that building the app opened: forked workers would share its
     sockets and read each other's replies (a 500 on a worker's first request). The store opens a
@@ -108,8 +161,8 @@ def _close_connections_before_fork(app: Any, store: str) -> None:
 
 
 def run(settings: Settings, store: str, host: str = "127.0.0.1", port: int = 5000,
-        workers: int = 2) -> None:
-    """Serve until interrupted."""
+        workers: int = 2, announce: Any = None) -> None:
+    """Serve until interrupted; ``announce`` shows how to sign in (the CLI prints it)."""
     from gunicorn.app.base import BaseApplication
 
     from kgdecide.web import MAX_BODY_BYTES, create_app
@@ -117,6 +170,8 @@ def run(settings: Settings, store: str, host: str = "127.0.0.1", port: int = 500
 
     logging.getLogger("kgdecide").setLevel(logging.INFO)
     check_writable(settings.home)
+    where = f"[{host}]" if ":" in host else host
+    notice = prepare_accounts(settings, host, f"http://{where}:{port}/")
     app = create_app({"SETTINGS": settings, "STORE": store})
     _close_connections_before_fork(app, store)
     app.wsgi_app = LoadShedder(app.wsgi_app, OverloadLimits(  # type: ignore[method-assign]
@@ -132,4 +187,6 @@ def run(settings: Settings, store: str, host: str = "127.0.0.1", port: int = 500
             return app
 
     logger.info("serving on http://%s:%d with %d workers", host, port, options["workers"])
+    if notice and announce is not None:  # it may hold a password: the terminal, not the log
+        announce(notice)
     _Server().run()

@@ -1,48 +1,43 @@
 """The clinician's page (``/``) and the JSON calls it makes (``/ui/...``).
 
-The page has no API key: it is for the operator's own deployment, bound to 127.0.0.1 by default.
-Its POSTs carry a CSRF token (Flask-WTF) and are rate limited per client address; decisions made
-here are audited under the key id ``ui``.
+For signed-in users; each call checks the same permission as its ``/api/v1`` twin, counts against
+the user's rate limit and, for POSTs, carries a CSRF token (Flask-WTF). Decisions made here are
+audited under ``user:NAME``.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template
 
 from kgdecide.web import api, state
-from kgdecide.web.auth import throttle
+from kgdecide.web.auth import Principal
 from kgdecide.web.engine import SCORER_MISSING
+from kgdecide.web.routes import SESSION, Routes
+from kgdecide.web.schemas import DecideRequest, LinkRequest, SearchQuery
 
 bp = Blueprint("ui", __name__)
-
-#: Key id recorded in the audit log for decisions made on the clinician page.
-UI_KEY_ID = "ui"
+routes = Routes(bp, auth=SESSION)
 
 
-def _throttle() -> None:
-    throttle(f"ui:{request.remote_addr}")
+@routes.get("/", "clinicianPage", "The clinician's form and differential.", permission="decide",
+            page=True, content_type="text/html")
+def clinician(who: Principal) -> str:
+    return render_template("clinician.html", decide_available=state().engine.decide_available,
+                           scorer_missing=SCORER_MISSING)
 
 
-@bp.get("/")
-def clinician() -> str:
-    engine = state().engine
-    return render_template("clinician.html", decide_available=engine.decide_available,
-                           scorer_missing=SCORER_MISSING, kg_version=engine.store.version)
+@routes.get("/ui/search", "pageSearch", "As GET /api/v1/search.", permission="search",
+            query=SearchQuery)
+def search(query: SearchQuery, who: Principal) -> Response:
+    return api.json_response(api.do_search(query))
 
 
-@bp.get("/ui/search")
-def search() -> Response:
-    _throttle()
-    return api.json_response(api.do_search())
+@routes.post("/ui/decide", "pageDecide", "As POST /api/v1/decide.", permission="decide",
+             body=DecideRequest)
+def decide(body: DecideRequest, who: Principal) -> Response:
+    return api.json_response(api.do_decide(body, who))
 
 
-@bp.post("/ui/decide")
-def decide() -> Response:
-    _throttle()
-    return api.json_response(api.do_decide(UI_KEY_ID))
-
-
-@bp.post("/ui/link")
-def link() -> Response:
-    _throttle()
-    return api.json_response(api.do_link())
+@routes.post("/ui/link", "pageLink", "As POST /api/v1/link.", permission="link", body=LinkRequest)
+def link(body: LinkRequest, who: Principal) -> Response:
+    return api.json_response(api.do_link(body))

@@ -431,9 +431,100 @@ fn parse_ntriples<'py>(
     Ok(out)
 }
 
+/// What the SPARQL guard needs to know of a query, read from the parse tree Oxigraph itself
+/// evaluates (spargebra, the version pyoxigraph is built with): its form (`select`, `construct`,
+/// `describe`, `ask`) and whether any part of it, however nested (sub-selects, OPTIONAL,
+/// FILTER EXISTS, ...), is a `SERVICE` call. Raises `ValueError` with the parser's message for
+/// anything that is not one query: updates (INSERT, LOAD, ...) are not query grammar.
+#[pyfunction]
+fn sparql_query_shape(query: &str) -> PyResult<(&'static str, bool)> {
+    use spargebra::{Query, SparqlParser};
+
+    let parsed = SparqlParser::new()
+        .parse_query(query)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(match &parsed {
+        Query::Select { pattern, .. } => ("select", pattern_calls_service(pattern)),
+        Query::Construct { pattern, .. } => ("construct", pattern_calls_service(pattern)),
+        Query::Describe { pattern, .. } => ("describe", pattern_calls_service(pattern)),
+        Query::Ask { pattern, .. } => ("ask", pattern_calls_service(pattern)),
+    })
+}
+
+/// Every variant is matched by name (no `_` arm), so a spargebra upgrade that adds one fails
+/// to compile here instead of being waved through.
+fn pattern_calls_service(pattern: &spargebra::algebra::GraphPattern) -> bool {
+    use spargebra::algebra::{AggregateExpression, GraphPattern as P, OrderExpression};
+
+    match pattern {
+        P::Service { .. } => true,
+        P::Bgp { .. } | P::Path { .. } | P::Values { .. } => false,
+        P::Join { left, right }
+        | P::Lateral { left, right }
+        | P::Union { left, right }
+        | P::Minus { left, right } => pattern_calls_service(left) || pattern_calls_service(right),
+        P::LeftJoin { left, right, expression } => {
+            pattern_calls_service(left)
+                || pattern_calls_service(right)
+                || expression.as_ref().is_some_and(expression_calls_service)
+        }
+        P::Filter { expr, inner } => expression_calls_service(expr) || pattern_calls_service(inner),
+        P::Extend { inner, expression, .. } => {
+            expression_calls_service(expression) || pattern_calls_service(inner)
+        }
+        P::OrderBy { inner, expression } => {
+            pattern_calls_service(inner)
+                || expression.iter().any(|order| match order {
+                    OrderExpression::Asc(e) | OrderExpression::Desc(e) => expression_calls_service(e),
+                })
+        }
+        P::Group { inner, aggregates, .. } => {
+            pattern_calls_service(inner)
+                || aggregates.iter().any(|(_, aggregate)| match aggregate {
+                    AggregateExpression::CountSolutions { .. } => false,
+                    AggregateExpression::FunctionCall { expr, .. } => expression_calls_service(expr),
+                })
+        }
+        P::Graph { inner, .. }
+        | P::Project { inner, .. }
+        | P::Distinct { inner }
+        | P::Reduced { inner }
+        | P::Slice { inner, .. } => pattern_calls_service(inner),
+    }
+}
+
+fn expression_calls_service(expression: &spargebra::algebra::Expression) -> bool {
+    use spargebra::algebra::Expression as E;
+
+    match expression {
+        E::Exists(pattern) => pattern_calls_service(pattern),
+        E::NamedNode(_) | E::Literal(_) | E::Variable(_) | E::Bound(_) => false,
+        E::Or(a, b)
+        | E::And(a, b)
+        | E::Equal(a, b)
+        | E::SameTerm(a, b)
+        | E::Greater(a, b)
+        | E::GreaterOrEqual(a, b)
+        | E::Less(a, b)
+        | E::LessOrEqual(a, b)
+        | E::Add(a, b)
+        | E::Subtract(a, b)
+        | E::Multiply(a, b)
+        | E::Divide(a, b) => expression_calls_service(a) || expression_calls_service(b),
+        E::UnaryPlus(a) | E::UnaryMinus(a) | E::Not(a) => expression_calls_service(a),
+        E::In(a, list) => expression_calls_service(a) || list.iter().any(expression_calls_service),
+        E::If(a, b, c) => {
+            expression_calls_service(a) || expression_calls_service(b) || expression_calls_service(c)
+        }
+        E::Coalesce(list) | E::FunctionCall(_, list) => list.iter().any(expression_calls_service),
+    }
+}
+
 #[pymodule]
 fn kgdecide_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_ntriples, m)?)?;
+    m.add_function(wrap_pyfunction!(sparql_query_shape, m)?)?;
+    m.add("SPARGEBRA_VERSION", "0.4.8")?;
     m.add("OXTTL_VERSION", "0.2.5")?;
     Ok(())
 }

@@ -5,14 +5,13 @@
   tests/web/doubles.py, whose order is predictable, for re-ranking (toggles, questions);
 * ``no_scorer_server``: the app with decisions off, as a build without the pipeline.
 
-Screenshots go to ``$KGDECIDE_TEST_ARTIFACTS/screenshots`` (default: pytest's temp folder).
-Chromium missing: skip locally, fail under CI=true.
+``browser``, ``page`` and ``artifacts`` come from tests/browser/fixtures.py (loaded for the whole
+run by tests/conftest.py). ``open_signed_in`` signs a page in to any of these servers.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -27,14 +26,12 @@ import pytest
 
 from kgdecide.graph.embedded import EmbeddedStore
 from kgdecide.settings import Settings
-from tests.conftest import require
 from tests.contract.graphs import contract_graph
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("KGDECIDE_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
-VIEWPORT = {"width": 1366, "height": 768}  # a laptop screen
+#: Who signs in to each server these fixtures start: base URL -> (user, password).
+CREDENTIALS: dict[str, tuple[str, str]] = {}
+PASSWORD = "browser test password"
 
 
 def _free_port() -> int:
@@ -57,14 +54,6 @@ def _wait(url: str, proc: subprocess.Popen | None = None) -> None:  # type: igno
 
 
 @pytest.fixture(scope="session")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = os.environ.get("KGDECIDE_TEST_ARTIFACTS")
-    path = (Path(root) if root else tmp_path_factory.getbasetemp()) / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@pytest.fixture(scope="session")
 def browser_graph(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("browser-store")
     EmbeddedStore.write(contract_graph(), path)
@@ -84,6 +73,8 @@ def served(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(url + "/api/v1/healthz", proc)
+        # the first start on loopback made the local admin, as `make run` does for a newcomer
+        CREDENTIALS[url] = ("admin", (home / "local-admin-password").read_text().strip())
         yield url
     finally:
         proc.terminate()
@@ -96,8 +87,11 @@ def _thread_server(app: Any) -> Iterator[str]:
     server = make_server("127.0.0.1", _free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.extensions["kgdecide"].users.create("clinician", "clinician", PASSWORD)
+    CREDENTIALS[url] = ("clinician", PASSWORD)
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield url
     finally:
         server.shutdown()
         thread.join(10)
@@ -126,29 +120,18 @@ def no_scorer_server(browser_graph: Path, tmp_path_factory: pytest.TempPathFacto
     yield from _thread_server(_app(browser_graph, tmp_path_factory.mktemp("home"), None))
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    require(Path(CHROMIUM).exists() or shutil.which("chromium") is not None,
-            f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.problems = problems  # type: ignore[attr-defined]
-    yield page
-    context.close()
+def open_signed_in(page: Any, url: str) -> None:
+    """Open ``url``; when the server sends the browser to its sign-in form, sign in there as a
+    person would (the fixture's user) and land back on ``url``."""
+    page.goto(url)
+    if "/sign-in" not in page.url:
+        return
+    base = next(b for b in CREDENTIALS if url.startswith(b))
+    user, password = CREDENTIALS[base]
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.click("#sign-in")
+    page.wait_for_url(url)
 
 
 def wait_until(page: Any, expression: str, timeout: float = 15.0) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import wait_until
+from tests.browser.conftest import open_signed_in, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ def _rank_and_wait(page: Any, expected_top: str) -> None:
 
 
 def test_findings_to_differential_and_back(page: Any, decide_server: str, artifacts: Path) -> None:
-    page.goto(decide_server + "/")
+    open_signed_in(page, decide_server + "/")
     page.get_by_label("Findings in free text").fill("Seizures since 3 months.")
     page.get_by_role("button", name="Rank diagnoses").click()
     _rank_and_wait(page, "Epileptic encephalopathy A")
@@ -78,7 +78,7 @@ def test_findings_to_differential_and_back(page: Any, decide_server: str, artifa
 
 
 def test_real_pipeline_through_kgdecide_serve(page: Any, served: str, artifacts: Path) -> None:
-    page.goto(served + "/")
+    open_signed_in(page, served + "/")
     assert page.locator("#scorer-missing").count() == 0
     page.get_by_label("Findings in free text").fill("Seizures and global developmental delay.")
     page.get_by_role("button", name="Rank diagnoses").click()
@@ -93,7 +93,7 @@ def test_real_pipeline_through_kgdecide_serve(page: Any, served: str, artifacts:
 
 def test_without_the_pipeline_the_page_says_so(page: Any, no_scorer_server: str,
                                                artifacts: Path) -> None:
-    page.goto(no_scorer_server + "/")
+    open_signed_in(page, no_scorer_server + "/")
     assert "scorer not available in this build" in page.locator("#scorer-missing").inner_text()
     page.get_by_label("Findings in free text").fill("Seizures, no microcephaly")
     page.get_by_role("button", name="Check what was understood").click()
@@ -118,16 +118,21 @@ def grouped_server(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory
 
     store = EmbeddedStore.from_path(browser_graph)
 
-    def decide(query: Any, scorer: str | None = None) -> Any:
+    def decide(query: Any, scorer: str | None = None, *, text: str | None = None,
+               linker: Any = None) -> Any:
+        from kgdecide.pipeline import case_query
+
+        query, mentions, sources = case_query(query, text, linker)
         decision = counting_decide(store, query)
         first = dataclasses.replace(decision.candidates[0], equivalent=("ORPHA:300",))
-        return dataclasses.replace(decision, candidates=(first, *decision.candidates[1:]))
+        return dataclasses.replace(decision, candidates=(first, *decision.candidates[1:]),
+                                   mentions=mentions, sources=sources)
 
     yield from _thread_server(_app(browser_graph, tmp_path_factory.mktemp("home"), decide))
 
 
 def test_a_disease_is_one_row_showing_all_its_ids(page: Any, grouped_server: str) -> None:
-    page.goto(grouped_server + "/")
+    open_signed_in(page, grouped_server + "/")
     page.get_by_label("Findings in free text").fill("Seizures since 3 months.")
     page.get_by_role("button", name="Rank diagnoses").click()
     _rank_and_wait(page, "Epileptic encephalopathy A")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import wait_until
+from tests.browser.conftest import open_signed_in, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ def _search_and_pick(page: Any, text: str, label: str) -> None:
 
 
 def test_search_expand_provenance_export(page: Any, served: str, artifacts: Path) -> None:
-    page.goto(served + "/explore/")
+    open_signed_in(page, served + "/explore/")
     _search_and_pick(page, "seiz", "Seizure")
     assert page.locator("#node-details").inner_text().count("HP:0001250") == 1
     # expand shows neighbours, with counts per relation in the menu
@@ -63,7 +63,7 @@ def test_search_expand_provenance_export(page: Any, served: str, artifacts: Path
 
 
 def test_filter_by_type_and_shortest_path(page: Any, served: str) -> None:
-    page.goto(served + "/explore/")
+    open_signed_in(page, served + "/explore/")
     _search_and_pick(page, "seiz", "Seizure")
     page.click("#set-source")
     _search_and_pick(page, "gene1", "GENE1")

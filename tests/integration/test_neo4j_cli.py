@@ -80,7 +80,13 @@ def test_the_app_serves_from_a_bolt_store(tmp_path: Path, monkeypatch: pytest.Mo
         decision = client.post("/api/v1/decide", headers=key,
                                json={"findings": [{"id": "HP:0001250"}], "scorer": "lr"}).get_json()
         assert decision["candidates"][0]["id"] in {"OMIM:100100", "ORPHA:300"}
-        # The clinician form: the page, then its POST with the page's CSRF token, free text in.
+        # The clinician form: sign in, the page, then its POST with the page's CSRF token.
+        app.extensions["kgdecide"].users.create("ada", "clinician", "a long test password")
+        form = client.get("/sign-in").get_data(as_text=True)
+        signed = client.post("/sign-in", data={
+            "username": "ada", "password": "a long test password",
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)})  # type: ignore[union-attr]
+        assert signed.status_code == 303
         page = client.get("/").get_data(as_text=True)
         token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
         answered = client.post("/ui/decide", json={"text": "Seizures since 3 months."},

@@ -81,3 +81,23 @@ def real_decider(store: EmbeddedStore, tmp_path: Path) -> PipelineDecider:
     decider = PipelineDecider.from_store(store, tmp_path, "lr")
     assert decider is not None
     return decider
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def sign_in(app: Flask, client: FlaskClient, role: str = "admin", name: str | None = None) -> str:
+    """Create a user with ``role`` and sign ``client`` in as them; returns the user name."""
+    name = name or f"{role}-user"
+    app.extensions["kgdecide"].users.create(name, role, PASSWORD)
+    response = client.post("/sign-in", data={"username": name, "password": PASSWORD})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return name
+
+
+@pytest.fixture
+def page_client(app: Flask) -> FlaskClient:
+    """A client signed in to the pages as an admin user."""
+    client = app.test_client()
+    sign_in(app, client)
+    return client

@@ -8,6 +8,7 @@ Tests of the real ``kgdecide.pipeline.decide`` run whenever that module exists.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -31,8 +32,14 @@ class CountingDecider:
     def __init__(self, store: GraphStore) -> None:
         self.store = store
 
-    def __call__(self, query: Query, scorer: str | None = None) -> Decision:
-        return counting_decide(self.store, query, scorer or "counting")
+    def __call__(self, query: Query, scorer: str | None = None, *, text: str | None = None,
+                 linker: Any = None) -> Decision:
+        # The case is read by the pipeline's own function: only the ranking is a stand-in.
+        from kgdecide.pipeline import case_query
+
+        query, mentions, sources = case_query(query, text, linker)
+        decided = counting_decide(self.store, query, scorer or "counting")
+        return dataclasses.replace(decided, mentions=mentions, sources=sources)
 
 
 def counting_decide(store: GraphStore, query: Query, scorer: str = "counting") -> Decision:

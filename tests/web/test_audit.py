@@ -60,11 +60,11 @@ def test_free_text_kept_only_when_turned_on(make_app: Callable[..., Flask], stor
         assert "Seizures" not in raw[0] and (raw[1] is not None) == keep
 
 
-def test_ui_decisions_are_audited_as_ui(client: FlaskClient, app: Flask) -> None:
-    response = client.post("/ui/decide", json=CASE)
+def test_page_decisions_are_audited_under_the_user(page_client: FlaskClient, app: Flask) -> None:
+    response = page_client.post("/ui/decide", json=CASE)
     assert response.status_code == 200
     record = app.extensions["kgdecide"].engine.audit.get(response.get_json()["id"])
-    assert record is not None and record.key_id == "ui"
+    assert record is not None and record.key_id == "user:admin-user"
 
 
 def test_nothing_clinical_in_logs(client: FlaskClient, keys: dict[str, str],

@@ -150,6 +150,28 @@ def test_default_app_uses_the_pipeline_when_built_in(make_app: Callable[..., Fla
     assert app.test_client().get("/api/v1/healthz").get_json()["scorer_available"] is True
 
 
+def test_the_api_decides_text_as_the_pipeline_does(make_app: Callable[..., Flask],
+                                                   real_decider: Any) -> None:
+    """One orchestrator: the web engine adds no linking or merging of its own, so a case sent to
+    /decide comes out exactly as kgdecide.pipeline.decide makes it from the same text and codes."""
+    from kgdecide.pipeline import decide
+    from kgdecide.types import Finding, FindingStatus, Query
+
+    app = make_app(DECIDE=real_decider)
+    engine = app.extensions["kgdecide"].engine
+    text = "Seizures and global developmental delay. No microcephaly."
+    body = {"text": text, "findings": [{"id": "HP:0001263", "status": "excluded"}], "top_k": 3}
+    _, secret = app.extensions["kgdecide"].keys.create("clinician")
+    answer = app.test_client().post("/api/v1/decide", json=body, headers=auth(secret)).get_json()
+    direct = decide(real_decider.ranker("lr"),
+                    Query((Finding("HP:0001263", FindingStatus.EXCLUDED),), top_k=3),
+                    text=text, linker=engine.linker)
+    assert [(f["id"], f["status"], f["source"]) for f in answer["findings"]] == \
+        [(f.id, f.status.value, direct.source_of(i)) for i, f in enumerate(direct.query.findings)]
+    assert [m["start"] for m in answer["mentions"]] == [m.start for m in direct.mentions]
+    assert [c["id"] for c in answer["candidates"]] == [c.id for c in direct.candidates]
+
+
 def test_one_row_per_disease_with_its_other_ids(make_app: Callable[..., Flask],
                                                  tmp_path: Any) -> None:
     from kgdecide.graph.builder import GraphBuilder

@@ -37,9 +37,11 @@ def test_document_lists_exactly_the_api_routes(app: Flask, client: FlaskClient) 
     assert documented == served
 
 
-def test_request_models_forbid_unknown_fields() -> None:
-    for endpoint in schemas.all_endpoints():
-        for model in (endpoint.body, endpoint.query):
+def test_request_models_forbid_unknown_fields(app: Flask) -> None:
+    from kgdecide.web.routes import app_routes
+
+    for endpoint in app_routes(app):
+        for model in (endpoint.body, endpoint.query, endpoint.form):
             if model is not None:
                 assert model.model_json_schema().get("additionalProperties") is False, model
 

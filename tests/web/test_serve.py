@@ -44,12 +44,35 @@ def test_serve_answers_over_http(graph_dir: Path, tmp_path: Path) -> None:
     try:
         body = _wait_for(f"http://127.0.0.1:{port}/api/v1/healthz", server)
         assert body["status"] == "ok" and body["nodes"] == 11
-        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read().decode()
-        assert "Case findings" in page
+        # A newcomer's first start on loopback: a local admin exists, its password kept for
+        # them; the page sends them to sign in and, signed in, shows the clinician's form.
+        password = (tmp_path / "local-admin-password").read_text().strip()
+        assert (tmp_path / "local-admin-password").stat().st_mode & 0o077 == 0
+        page = sign_in_over_http(f"http://127.0.0.1:{port}", "admin", password)
+        assert "Case findings" in page and "Signed in as admin" in page
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0].decode()
     assert output.count("Booting worker") == 2, output
+
+
+def sign_in_over_http(base: str, user: str, password: str) -> str:
+    """Open ``base``/ as a browser would: follow the redirect to the sign-in form, post it with
+    its CSRF token, and return the page it lands on."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with opener.open(base + "/", timeout=10) as response:
+        assert "/sign-in" in response.url
+        form = response.read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    data = urllib.parse.urlencode({"csrf_token": token, "username": user, "password": password,
+                                   "next": "/"}).encode()
+    with opener.open(base + "/sign-in", data=data, timeout=10) as response:
+        return response.read().decode()
 
 
 def _wait_for(url: str, server: subprocess.Popen) -> dict:  # type: ignore[type-arg]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from tests.web.conftest import PASSWORD, sign_in
 from tests.web.doubles import CountingDecider
 
 WEB = Path(__file__).resolve().parents[2] / "kgdecide" / "web"
@@ -30,9 +31,9 @@ class _Tags(HTMLParser):
             self.inline_script = True
 
 
-@pytest.mark.parametrize("path", ["/", "/explore/"])
-def test_pages_have_strict_csp_and_no_inline_code(client, path: str) -> None:  # type: ignore[no-untyped-def]
-    response = client.get(path)
+@pytest.mark.parametrize("path", ["/", "/explore/", "/sign-in"])
+def test_pages_have_strict_csp_and_no_inline_code(page_client, path: str) -> None:  # type: ignore[no-untyped-def]
+    response = page_client.get(path)
     assert response.status_code == 200
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
@@ -46,20 +47,30 @@ def test_pages_have_strict_csp_and_no_inline_code(client, path: str) -> None:  #
             value = attrs.get(attr) or ""
             assert not re.match(r"(https?:)?//", value), f"{tag} loads {value} from elsewhere"
     labels = {a.get("for") for t, a in parser.tags if t == "label"}
-    fields = [a for t, a in parser.tags if t in ("input", "select", "textarea") and a.get("type") != "checkbox"]
+    fields = [a for t, a in parser.tags if t in ("input", "select", "textarea")
+              and a.get("type") not in ("checkbox", "hidden")]
     assert fields and all(f.get("id") in labels or f.get("aria-label") for f in fields)
 
 
 def test_clinician_page_says_when_ranking_is_off(make_app: Callable[..., Flask], store) -> None:  # type: ignore[no-untyped-def]
-    page = make_app(DECIDE=None).test_client().get("/").get_data(as_text=True)
-    assert "scorer not available in this build" in page
-    page = make_app(DECIDE=CountingDecider(store)).test_client().get("/").get_data(as_text=True)
-    assert "scorer not available in this build" not in page
+    for decider, says in ((None, True), (CountingDecider(store), False)):
+        app = make_app(DECIDE=decider)
+        client = app.test_client()
+        sign_in(app, client, name=f"admin-{says}")
+        page = client.get("/").get_data(as_text=True)
+        assert ("scorer not available in this build" in page) is says
 
 
 def test_page_posts_need_the_csrf_token(make_app: Callable[..., Flask], store) -> None:  # type: ignore[no-untyped-def]
     app = make_app(DECIDE=CountingDecider(store), WTF_CSRF_ENABLED=True)
     client = app.test_client()
+    app.extensions["kgdecide"].users.create("ada", "clinician", PASSWORD)
+    form = {"username": "ada", "password": PASSWORD}
+    # the sign-in form itself carries a token (no signing a victim in to an attacker's account)
+    assert client.post("/sign-in", data=form).status_code == 400
+    sign_in_page = client.get("/sign-in").get_data(as_text=True)
+    form["csrf_token"] = re.search(r'name="csrf_token" value="([^"]+)"', sign_in_page).group(1)  # type: ignore[union-attr]
+    assert client.post("/sign-in", data=form).status_code == 303
     body = {"findings": [{"id": "HP:0001250"}]}
     refused = client.post("/ui/decide", json=body)
     assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "csrf_failed"
@@ -78,7 +89,10 @@ def test_explorer_is_read_only_by_construction(app: Flask) -> None:
     assert all(r.methods <= {"GET", "HEAD", "OPTIONS"} for r in rules)  # type: ignore[operator]
 
 
-def test_explorer_reads_need_no_key(client) -> None:  # type: ignore[no-untyped-def]
+def test_explorer_reads_need_a_signed_in_user(client, app) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/explore/search?q=seiz").status_code == 401
+    assert client.get("/explore/").headers["Location"].startswith("/sign-in?next=/explore/")
+    sign_in(app, client, "explorer")
     assert client.get("/explore/search?q=seiz").get_json()["items"][0]["id"] == "HP:0001250"
     body = client.get("/explore/nodes/OMIM:100100/neighbors?direction=out").get_json()
     assert body["counts"] == {"has_phenotype": 2}

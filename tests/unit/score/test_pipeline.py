@@ -38,7 +38,7 @@ def test_candidate_prefixes_and_calibration_shape_the_ranking() -> None:
 def test_decide_from_text_links_then_scores() -> None:
     import pytest
 
-    from kgdecide.errors import InvalidQuery
+    from kgdecide.errors import InvalidQuery, LinkerUnavailable
     from kgdecide.link import Linker, LinkerConfig
     from kgdecide.pipeline import decide
     from kgdecide.types import Finding, FindingStatus, Query
@@ -56,5 +56,10 @@ def test_decide_from_text_links_then_scores() -> None:
     assert ("S:murmur", FindingStatus.PRESENT) in {(f.id, f.status) for f in mixed.query.findings}
     with pytest.raises(InvalidQuery, match="text"):
         decide(ranker, text="nothing medical here", linker=linker)
-    with pytest.raises(InvalidQuery, match="linker"):
+    # one set of errors for text and codes: no linker is the linker's absence, not a bad query
+    with pytest.raises(LinkerUnavailable, match="linker"):
         decide(ranker, text="eczema")
+    # the decision says what was read and where each finding came from
+    assert [m.text for m in mixed.mentions] == ["murmur", "eczema"]
+    assert dict(zip((f.id for f in mixed.query.findings), mixed.sources)) == {
+        "S:murmur": "coded", "S:eczema": "text"}

@@ -25,10 +25,35 @@ window.kg = (function () {
     return data;
   }
 
+  /** Schemes a link or a source may use; anything else (javascript:, data:, vbscript:, ...)
+      would run or load content the graph's data chose. */
+  const SAFE_SCHEMES = new Set(["http:", "https:", "mailto:", "blob:"]);
+  const URL_ATTRIBUTES = new Set(["href", "src", "action", "formaction", "xlink:href", "poster", "srcset"]);
+
+  /** ``value`` resolved against this page when its scheme is a safe one, else null. */
+  function safeUrl(value) {
+    try {
+      const url = new URL(String(value), window.location.href);
+      return SAFE_SCHEMES.has(url.protocol) ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /** A link for an absolute http(s) URL (opened apart from this page), plain text otherwise. */
+  function linkOrText(value) {
+    const text = String(value);
+    if (/^https?:\/\//i.test(text) && safeUrl(text)) {
+      return el("a", { href: text, rel: "noopener noreferrer", target: "_blank" }, text);
+    }
+    return document.createTextNode(text);
+  }
+
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(attrs || {})) {
       if (value === null || value === undefined || value === false) continue;
+      if (URL_ATTRIBUTES.has(key.toLowerCase()) && safeUrl(value) === null) continue;  // refused
       if (key === "class") node.className = value;
       else if (key === "text") node.textContent = value;
       else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
@@ -98,5 +123,5 @@ window.kg = (function () {
     input.addEventListener("blur", () => setTimeout(close, 150));
   }
 
-  return { call, el, showMessage, download, colourFor, combobox };
+  return { call, el, safeUrl, linkOrText, showMessage, download, colourFor, combobox };
 })();

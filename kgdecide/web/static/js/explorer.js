@@ -1,7 +1,13 @@
 /* The graph explorer: read-only GETs against /explore/*, drawn with cytoscape.js. */
 "use strict";
 (function () {
-  const { call, el, showMessage, download, combobox, colourFor } = window.kg;
+  const { call, el, linkOrText, showMessage, download, combobox, colourFor } = window.kg;
+
+  /** A property value for a details row: http(s) URLs as links, everything else as text. */
+  function values(v) {
+    const items = Array.isArray(v) ? v : [v];
+    return items.flatMap((item, i) => (i ? [", ", linkOrText(item)] : [linkOrText(item)]));
+  }
   const $ = (id) => document.getElementById(id);
   const api = "/explore";
   const hidden = new Set();   // node types switched off
@@ -55,7 +61,7 @@
       cy.getElementById(id).select();
       const rows = [["Label", node.label], ["Id", node.id], ["Type", node.type]];
       if (node.synonyms.length) rows.push(["Synonyms", node.synonyms.slice(0, 8).join("; ")]);
-      for (const [k, v] of Object.entries(node.properties)) rows.push([k, Array.isArray(v) ? v.join(", ") : String(v)]);
+      for (const [k, v] of Object.entries(node.properties)) rows.push([k, values(v)]);
       $("node-details").replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
       $("selected").hidden = false;
       nextCursor = null; $("more").hidden = true;
@@ -126,9 +132,9 @@
     const props = d.props || {};
     const label = (id) => { const n = cy.getElementById(id); return n.length ? n.data("label") + " (" + id + ")" : id; };
     const rows = [["Subject", label(d.source)], ["Relation", d.relation], ["Object", label(d.target)],
-      ["Source", props.source || "–"], ["Evidence", props.evidence || "–"],
-      ["Publications", Array.isArray(props.publications) ? props.publications.join(", ") : (props.publications || "–")]];
-    for (const [k, v] of Object.entries(props)) if (!["source", "evidence", "publications"].includes(k)) rows.push([k, Array.isArray(v) ? v.join(", ") : String(v)]);
+      ["Source", props.source === undefined ? "–" : values(props.source)], ["Evidence", props.evidence || "–"],
+      ["Publications", props.publications === undefined ? "–" : values(props.publications)]];
+    for (const [k, v] of Object.entries(props)) if (!["source", "evidence", "publications"].includes(k)) rows.push([k, values(v)]);
     $("provenance").replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
     $("provenance").hidden = false;
     $("prov-empty").hidden = true;
