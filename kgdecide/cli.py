@@ -186,7 +186,8 @@ def _ingest_files(settings: Settings, format_name: str, paths: list[Path], store
 
 def _load_into_neo4j(settings: Settings, paths: tuple[str, ...], from_store: str) -> None:
     from kgdecide.graph import is_neo4j_uri, open_store
-    from kgdecide.graph.neo4j import Neo4jStore, load_graph
+    from kgdecide.graph.neo4j import Neo4jStore
+    from kgdecide.graph.neo4j_load import load_graph
     from kgdecide.progress import progress_bar
 
     if len(paths) != 1 or not is_neo4j_uri(paths[0]):

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 from kgdecide.curie import KGD, compress, expand, node_id, node_iri, relation_name, schema_curie, schema_name
 from kgdecide.errors import ConfigError, StoreUnavailable
 from kgdecide.graph import is_rdf_store
-from kgdecide.graph.arrays import ArrayGraph
+from kgdecide.graph.arrays import ArrayGraph, content_version
 from kgdecide.graph.builder import UNTYPED, GraphBuilder
 from kgdecide.graph.embedded import EmbeddedStore
 from kgdecide.graph.ntriples import nt_double, nt_string, nt_term
@@ -135,8 +135,6 @@ class RdfStore:
     def write_graph(self, graph: ArrayGraph | Any, advance: Advance = no_progress) -> str:
         """Replace the store's content with a built graph in kgdecide's RDF shape; returns the
         graph version. ``graph`` is an :class:`ArrayGraph` or a store with ``projection()``."""
-        from kgdecide.graph.neo4j import content_version
-
         g: ArrayGraph = graph if isinstance(graph, ArrayGraph) else graph.projection()
         version = g.version or content_version(g)
         with tempfile.TemporaryDirectory(prefix="kgdecide-rdf-") as tmp:
