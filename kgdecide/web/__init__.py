@@ -152,10 +152,9 @@ def _install(app: Flask) -> None:
 
     app.register_blueprint(sparql.bp)
     csrf.exempt(sparql.bp)  # read-only SPARQL for explorers, also keyed by header
-    if app.config.get("FINANCE", True):
-        from kgdecide.packs.finance.api import finance_blueprint
+    from kgdecide.web.packs import register_packs
 
-        app.register_blueprint(finance_blueprint())
+    register_packs(app)  # the domain packs' routes, from kgdecide.packs.PACKS
     Talisman(app, force_https=False, strict_transport_security=False,
              session_cookie_secure=False, content_security_policy=CSP,
              referrer_policy="no-referrer")

@@ -462,9 +462,9 @@ _ERRORS = {
 
 def all_endpoints() -> tuple[Endpoint, ...]:
     """The core routes and the domain packs' routes."""
-    from kgdecide.packs.finance.api import finance_endpoints
+    from kgdecide.web.packs import pack_endpoints
 
-    return ENDPOINTS + finance_endpoints()
+    return ENDPOINTS + pack_endpoints()
 
 
 def openapi_document(version: str) -> dict[str, Any]:
