@@ -33,7 +33,7 @@ from kgdecide.packs.clinical.cases import (  # noqa: E402
 )
 from kgdecide.pipeline import Outcome, Ranker, evaluate  # noqa: E402
 from kgdecide.score import SCORERS  # noqa: E402
-from kgdecide.score.commands import make_ranker, shared_data_dir  # noqa: E402
+from kgdecide.packs.clinical.commands import make_ranker, shared_data_dir  # noqa: E402
 from kgdecide.score.metrics import expected_calibration_error, summarise  # noqa: E402
 from kgdecide.settings import Settings  # noqa: E402
 from _common import write_section  # noqa: E402  (eval/ is this script's folder)

@@ -74,8 +74,8 @@ PACKS: tuple[Pack, ...] = (
     Pack(
         "clinical",
         build="kgdecide.packs.clinical.commands:build_clinical",
-        commands=(("rank-cases", "kgdecide.score.commands:rank_cases"),
-                  ("train", "kgdecide.score.commands:train")),
+        commands=(("rank-cases", "kgdecide.packs.clinical.commands:rank_cases"),
+                  ("train", "kgdecide.packs.clinical.commands:train")),
     ),
     Pack(
         "finance",

@@ -33,7 +33,7 @@ import numpy as np
 from kgdecide.errors import ConfigError
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.score.annotations import AnnotationIndex, annotation_index
-from kgdecide.score.base import ScoreResult, Scorer, register, softmax
+from kgdecide.score.base import ScoreResult, Scorer, softmax
 from kgdecide.score.lr import LRScorer, LRSettings
 from kgdecide.score.matching import (
     best_in_closure, best_match, closure_sources, match_sources, target_closure,
@@ -194,7 +194,6 @@ def pair_values(w: AttentionWeights, x: np.ndarray) -> np.ndarray:
     return linear.sum(axis=-1) + hidden @ w.mlp_w2
 
 
-@register
 class AttentionScorer(Scorer):
     """Learned attention over findings and typed paths (see the module docstring)."""
 

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from kgdecide.errors import ConfigError, InvalidQuery
+from kgdecide.errors import InvalidQuery
 from kgdecide.graph.arrays import ArrayGraph
 
 
@@ -152,35 +152,6 @@ class Scorer:
         might. Explanations recompute :meth:`pair_contribution` only for these, which keeps a
         decision's explanation cheap."""
         return None
-
-
-#: Registered scorers by name.
-SCORERS: dict[str, type[Scorer]] = {}
-
-
-def register(cls: type[Scorer]) -> type[Scorer]:
-    """Class decorator adding a scorer to :data:`SCORERS` under its ``name``."""
-    if not cls.name or cls.name in SCORERS:
-        raise ValueError(f"scorer name {cls.name!r} is empty or taken")
-    SCORERS[cls.name] = cls
-    return cls
-
-
-def scorer_class(name: str) -> type[Scorer]:
-    """The scorer class registered under ``name``.
-
-    >>> scorer_class("nope")
-    Traceback (most recent call last):
-    ...
-    kgdecide.errors.ConfigError: unknown scorer 'nope'; valid scorers: attention, lr, ppr, resnik
-    """
-    import kgdecide.score.registry  # noqa: F401 - the built-in scorers register on import
-
-    try:
-        return SCORERS[name]
-    except KeyError:
-        valid = ", ".join(sorted(SCORERS))
-        raise ConfigError(f"unknown scorer {name!r}; valid scorers: {valid}") from None
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ import numpy as np
 
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.score.annotations import AnnotationIndex, annotation_index
-from kgdecide.score.base import ScoreResult, Scorer, register, softmax
+from kgdecide.score.base import ScoreResult, Scorer, softmax
 from kgdecide.score.matching import (
     BestMatchPaths, best_in_closure, best_match, lacked, target_closure,
 )
@@ -40,7 +40,6 @@ class LRSettings:
     excluded_weight: float = 0.0  #: exponent on excluded findings' LR (0 ignores them)
 
 
-@register
 class LRScorer(BestMatchPaths, Scorer):
     """Sum of per-finding log likelihood ratios.
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.score.annotations import AnnotationIndex, annotation_index
-from kgdecide.score.base import ScoreResult, Scorer, register, softmax
+from kgdecide.score.base import ScoreResult, Scorer, softmax
 from kgdecide.score.matching import (
     BestMatchPaths, best_in_closure, best_match, target_closure,
 )
@@ -26,7 +26,6 @@ class ResnikSettings:
     temperature: float = 1.5  #: posterior = softmax(score * temperature)
 
 
-@register
 class ResnikScorer(BestMatchPaths, Scorer):
     """Best-match average of Resnik similarity.
 

@@ -58,7 +58,7 @@ class PipelineDecider:
         if not pipeline_available():
             return None
         from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN
-        from kgdecide.score.commands import DEFAULT_SCORER, UNTRAINED_DEFAULT_SCORER
+        from kgdecide.packs.clinical.commands import DEFAULT_SCORER, UNTRAINED_DEFAULT_SCORER
 
         if not store.counts().nodes_by_type.get(CLINICAL_DOMAIN.target_type):
             logger.warning("no %s nodes in this graph: decisions are off", CLINICAL_DOMAIN.target_type)

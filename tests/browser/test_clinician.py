@@ -84,7 +84,7 @@ def test_real_pipeline_through_kgdecide_serve(page: Any, served: str, artifacts:
     page.get_by_role("button", name="Rank diagnoses").click()
     # the only disease annotated with both findings
     _rank_and_wait(page, "Epileptic encephalopathy A")
-    from kgdecide.score.commands import UNTRAINED_DEFAULT_SCORER  # served home is untrained
+    from kgdecide.packs.clinical.commands import UNTRAINED_DEFAULT_SCORER  # served home is untrained
 
     assert f"Scorer {UNTRAINED_DEFAULT_SCORER}" in page.locator("#provenance").inner_text()
     page.screenshot(path=str(artifacts / "clinician-pipeline.png"))

@@ -36,9 +36,6 @@ LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(layer) for layer in (
 #: the test until its line here is deleted too.
 KNOWN_BACK_EDGES: frozenset[tuple[str, str]] = frozenset({
     ("link/clinical.py", "packs"),
-    ("score/commands.py", "packs"),
-    ("score/commands.py", "pipeline"),
-    ("score/fit.py", "pipeline"),
 })
 
 

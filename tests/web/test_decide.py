@@ -144,7 +144,7 @@ def test_default_app_uses_the_pipeline_when_built_in(make_app: Callable[..., Fla
     engine = app.extensions["kgdecide"].engine
     assert isinstance(engine.decider, decider_module.PipelineDecider)
     # A fresh home has no trained attention model: the best untrained scorer is served.
-    from kgdecide.score.commands import UNTRAINED_DEFAULT_SCORER
+    from kgdecide.packs.clinical.commands import UNTRAINED_DEFAULT_SCORER
 
     assert engine.decider.default_scorer == UNTRAINED_DEFAULT_SCORER
     assert app.test_client().get("/api/v1/healthz").get_json()["scorer_available"] is True

@@ -1,16 +1,185 @@
-"""The clinical pack's commands: ``kgdecide build clinical``.
+"""The clinical pack's commands: ``kgdecide build clinical``, ``kgdecide rank-cases`` and
+``kgdecide train``.
 
-Mounted by :mod:`kgdecide.cli` from :data:`kgdecide.packs.PACKS`. Heavy imports stay inside the
-commands so ``kgdecide --help`` stays fast.
+Mounted by :mod:`kgdecide.cli` from :data:`kgdecide.packs.PACKS` (loaded lazily by name). Heavy
+imports stay inside the functions so ``kgdecide --help`` stays fast. The clinical pack supplies
+the domain and the case formats; the scoring code itself is domain-free.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
+from typing import Any
 
 import click
 
 from kgdecide.settings import Settings
+
+#: The scorer used when none is named (docs/EVALUATION.md, "Reading these numbers"): the trained
+#: attention scorer is best on the leak-free validation publications (and on the held-out test
+#: ones); until ``kgdecide train`` has run for the graph, :data:`UNTRAINED_DEFAULT_SCORER`.
+DEFAULT_SCORER = "attention"
+#: The best scorer that needs no training (same table).
+UNTRAINED_DEFAULT_SCORER = "resnik"
+
+
+def default_scorer(model_file: Path) -> str:
+    """:data:`DEFAULT_SCORER` when its model file exists, else :data:`UNTRAINED_DEFAULT_SCORER`."""
+    return DEFAULT_SCORER if model_file.is_file() else UNTRAINED_DEFAULT_SCORER
+
+
+def shared_data_dir() -> Path:
+    """``$KGDECIDE_SHARED_DATA`` or ``../shared/data`` beside the repository."""
+    configured = os.environ.get("KGDECIDE_SHARED_DATA")
+    if configured:
+        return Path(configured)
+    return (Path(__file__).resolve().parents[2] / ".." / "shared" / "data").resolve()
+
+
+def trained_model_file(settings: Settings, store: str) -> Path:
+    """Where the attention model for the store's current graph version is (or would be)."""
+    from kgdecide.graph.embedded import EmbeddedStore
+    from kgdecide.pipeline import default_model_dir
+    from kgdecide.score.attention import MODEL_FILE
+
+    graph = EmbeddedStore.from_path(settings.store_dir(store)).projection()
+    return default_model_dir(settings.home, graph) / MODEL_FILE
+
+
+def make_ranker(settings: Settings, store: str, scorer: str, diseases: str = "all",
+                case_evidence: bool = True) -> Any:
+    """A :class:`~kgdecide.pipeline.Ranker` over a named store, with the trained model and the
+    calibration found under the home directory (identity calibration when not trained yet).
+    ``case_evidence=False`` ignores the graph's case-derived annotations (``build clinical
+    --cases``)."""
+    from kgdecide.graph.embedded import EmbeddedStore
+    from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN, DISEASE_PREFIXES
+    from kgdecide.pipeline import Ranker, default_model_dir
+    from kgdecide.score import scorer_class
+    from kgdecide.score.attention import MODEL_FILE, AttentionSettings
+    from kgdecide.score.calibration import CALIBRATION_FILE, load_calibration
+
+    scorer_class(scorer)  # an unknown name fails before the graph is loaded
+    graph_store = EmbeddedStore.from_path(settings.store_dir(store))
+    models = default_model_dir(settings.home, graph_store.projection())
+    scorer_settings = AttentionSettings(models / MODEL_FILE) if scorer == "attention" else None
+    calibration = load_calibration(models / CALIBRATION_FILE, scorer)
+    spec = CLINICAL_DOMAIN if case_evidence else CLINICAL_DOMAIN.without_evidence()
+    return Ranker.create(graph_store, spec, scorer, calibration,
+                         DISEASE_PREFIXES[diseases], settings=scorer_settings)
+
+
+@click.command("rank-cases")
+@click.argument("cases_in", metavar="IN", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="JSON-lines output, one ranking per case.")
+@click.option("--scorer", default=None,
+              help="A registered scorer: attention, lr, ppr, resnik (default: attention once "
+                   "`kgdecide train` has run for the graph, else resnik).")
+@click.option("--top", default=50, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--diseases", type=click.Choice(["omim", "orpha", "all"]), default="all",
+              show_default=True, help="Which diseases are ranked.")
+@click.option("--store", default="clinical", show_default=True)
+@click.option("--case-evidence/--no-case-evidence", default=True, show_default=True,
+              help="Use the graph's case-derived phenotype annotations, if it was built with "
+                   "`build clinical --cases`.")
+@click.pass_obj
+def rank_cases(settings: Settings, cases_in: Path, out: Path, scorer: str | None, top: int,
+               diseases: str, store: str, case_evidence: bool) -> None:
+    """Rank diseases for each case in IN: a JSON-lines file of {id, observed, excluded} or a
+    folder of GA4GH phenopacket JSON files. Diagnosis fields are never read.
+
+    Each output line: {"id", "ranking": [{"id", "label", "score", "probability"}...], "mapped":
+    [[obsolete, used]...], "unknown": [...]}; a case with no usable finding gets an "error".
+    """
+    from kgdecide.packs.clinical.cases import read_cases
+
+    if scorer is None:
+        scorer = default_scorer(trained_model_file(settings, store))
+    ranker = make_ranker(settings, store, scorer, diseases, case_evidence)
+    counts = {"cases": 0, "with_unknown": 0, "with_mapped": 0, "failed": 0}
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        _rank_into(tmp, ranker, read_cases(cases_in), top, counts)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # never leave half an output behind
+        raise
+    tmp.replace(out)
+    click.echo(f"{counts['cases']:,} cases ranked with {scorer} into {out}: "
+               f"{counts['with_mapped']:,} with obsolete ids mapped, {counts['with_unknown']:,} "
+               f"with unknown ids ignored, {counts['failed']:,} with no usable finding", err=True)
+
+
+def _rank_into(tmp: Path, ranker: Any, cases: Any, top: int, counts: dict[str, int]) -> None:
+    from kgdecide.errors import InvalidQuery
+
+    with tmp.open("w", encoding="utf-8") as handle:
+        for case in cases:
+            counts["cases"] += 1
+            line: dict[str, Any] = {"id": case.id}
+            try:
+                candidates, resolved = ranker.rank(case.observed, case.excluded, top=top)
+            except InvalidQuery as e:
+                counts["failed"] += 1
+                line.update(ranking=[], error=str(e))
+            else:
+                line["ranking"] = [{"id": c.id, "label": c.label, "score": round(c.score, 6),
+                                    "probability": round(c.probability, 6)} for c in candidates]
+                line["mapped"] = [list(m) for m in resolved.mapped]
+                line["unknown"] = list(resolved.unknown)
+                if resolved.contradictory:
+                    line["contradictory"] = list(resolved.contradictory)
+                counts["with_unknown"] += bool(resolved.unknown)
+                counts["with_mapped"] += bool(resolved.mapped)
+            handle.write(json.dumps(line) + "\n")
+
+
+@click.command("train")
+@click.option("--store", default="clinical", show_default=True)
+@click.option("--cases", "cases_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Labelled development cases (JSON lines with diagnosis and pmid); "
+              "default: ../shared/data/clinical/phenopackets_dev.jsonl.")
+@click.option("--simulated", default=3000, show_default=True, help="Simulated training cases.")
+@click.option("--max-minutes", default=8.0, show_default=True,
+              help="Budget for the training epochs (examples and calibration come on top).")
+@click.option("--calibration-cases", default=600, show_default=True,
+              help="Leak-free cases used to fit each scorer's calibration (at most).")
+@click.option("--leaky-cases/--no-leaky-cases", default=False, show_default=True,
+              help="Also train on leaky cases (publications the KG was annotated from).")
+@click.option("--calibrate-only", is_flag=True,
+              help="Keep the saved attention model; only refit the calibrations.")
+@click.pass_obj
+def train(settings: Settings, store: str, cases_path: Path | None, simulated: int,
+          max_minutes: float, calibration_cases: int, leaky_cases: bool,
+          calibrate_only: bool) -> None:
+    """Train the attention scorer and calibrate every scorer for a store's graph version.
+
+    Development cases are split by publication (60 % train, 20 % validation, 20 % test); the test
+    publications are never used here. Writes <home>/models/<graph version>/attention.npz and
+    calibration.json.
+    """
+    from kgdecide.graph.embedded import EmbeddedStore
+    from kgdecide.packs.clinical.cases import (
+        CLINICAL_DOMAIN, DISEASE_PREFIXES, publication_split, read_labelled_cases,
+    )
+    from kgdecide.pipeline import default_model_dir
+    from kgdecide.packs.clinical.training import LabelledItem, fit_all
+
+    cases_path = cases_path or shared_data_dir() / "clinical" / "phenopackets_dev.jsonl"
+    if not cases_path.is_file():
+        raise click.ClickException(f"no development cases at {cases_path}; pass --cases")
+    items = [LabelledItem(c.case.observed, c.case.excluded, c.diagnosis,
+                          publication_split(c.publication), c.leaky)
+             for c in read_labelled_cases(cases_path)]
+    graph_store = EmbeddedStore.from_path(settings.store_dir(store))
+    out_dir = default_model_dir(settings.home, graph_store.projection())
+    written = fit_all(graph_store, CLINICAL_DOMAIN, items, out_dir, simulated, max_minutes,
+                      calibration_cases, DISEASE_PREFIXES["omim"], echo=click.echo,
+                      leaky=leaky_cases, retrain=not calibrate_only)
+    for path in written:
+        click.echo(f"wrote {path}")
 
 
 @click.command("clinical")

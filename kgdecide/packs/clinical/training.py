@@ -1,4 +1,4 @@
-"""``kgdecide train`` end to end: examples, attention training, calibration of every scorer.
+"""``kgdecide train`` end to end for the clinical pack: examples, attention training, calibration of every scorer.
 
 Domain-free: the caller passes labelled items already split by publication.
 """
