@@ -2,9 +2,9 @@
 
 Packs never import the web app; each declares its routes as :class:`~kgdecide.packs.PackRoute`
 rows. For every pack with routes this module makes one blueprint whose views check the key and
-its permission, parse the request strictly, call the pack's handler and answer JSON, and
-:func:`pack_endpoints` turns the same rows into the OpenAPI table. So a pack route is declared
-once.
+its permission, parse the request strictly, call the pack's handler and answer JSON;
+:func:`kgdecide.web.schemas.all_endpoints` turns the same rows into the OpenAPI table. So a pack
+route is declared once.
 
 A pack's store is ``app.config["<NAME>_STORE"]`` (a store name or path, or a ready GraphStore;
 default: the pack's name), opened once at start; ``app.config["<NAME>"] = False`` leaves the
@@ -30,18 +30,6 @@ def register_packs(app: Flask) -> None:
     for pack in PACKS:
         if pack.routes is not None and app.config.get(pack.name.upper(), True):
             app.register_blueprint(_blueprint(pack))
-
-
-def pack_endpoints() -> tuple[Any, ...]:
-    """Every pack route as a :class:`kgdecide.web.schemas.Endpoint` row, for the OpenAPI table."""
-    from kgdecide.web.schemas import Endpoint
-
-    return tuple(
-        Endpoint(r.method, r.path, r.operation_id, r.summary, r.permission, r.response,
-                 body=r.request if r.method == "post" else None,
-                 query=r.request if r.method == "get" else None)
-        for pack in PACKS if pack.routes is not None for r in _routes(pack)
-    )
 
 
 def _routes(pack: Pack) -> tuple[PackRoute, ...]:

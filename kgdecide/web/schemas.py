@@ -461,10 +461,15 @@ _ERRORS = {
 
 
 def all_endpoints() -> tuple[Endpoint, ...]:
-    """The core routes and the domain packs' routes."""
-    from kgdecide.web.packs import pack_endpoints
+    """The core routes and the domain packs' routes (:data:`kgdecide.packs.PACKS`)."""
+    from kgdecide.packs import PACKS, resolve
 
-    return ENDPOINTS + pack_endpoints()
+    return ENDPOINTS + tuple(
+        Endpoint(r.method, r.path, r.operation_id, r.summary, r.permission, r.response,
+                 body=r.request if r.method == "post" else None,
+                 query=r.request if r.method == "get" else None)
+        for pack in PACKS if pack.routes is not None for r in resolve(pack.routes)
+    )
 
 
 def openapi_document(version: str) -> dict[str, Any]:
