@@ -19,7 +19,7 @@ from kgdecide.explain.questions import next_questions
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.graph.store import GraphStore
 from kgdecide.score import Scorer, ScoreResult, create_scorer
-from kgdecide.score.base import DomainSpec
+from kgdecide.score.base import DomainSpec, TargetAnnotations
 from kgdecide.score.calibration import Calibration
 from kgdecide.score.query import Resolved, resolve
 from kgdecide.types import Candidate, Decision, Provenance, Query
@@ -61,11 +61,14 @@ class Ranker:
         return cache[key]
 
     def score(self, observed: Sequence[str], excluded: Sequence[str] = (),
-              strict: bool = False) -> tuple[Resolved, ScoreResult, np.ndarray]:
+              strict: bool = False, overrides: Sequence[TargetAnnotations] = ()
+              ) -> tuple[Resolved, ScoreResult, np.ndarray]:
         """Resolve and score; returns the candidate order (indices into the result's targets)
-        restricted to the candidate prefixes, best first."""
+        restricted to the candidate prefixes, best first. ``overrides``: see
+        :meth:`Scorer.score` (evaluation scores some targets without a publication's share)."""
         resolved = resolve(self.graph, self.spec, observed, excluded, strict=strict)
-        result = self.scorer.score(self.graph, list(resolved.rows), list(resolved.present))
+        result = self.scorer.score(self.graph, list(resolved.rows), list(resolved.present),
+                                   overrides)
         allowed = np.flatnonzero(self._mask(result.targets))
         order = allowed[np.argsort(-result.scores[allowed], kind="stable")]
         return resolved, result, order
@@ -168,18 +171,21 @@ class Outcome:
     probabilities: tuple[float, ...]  #: raw (uncalibrated) probabilities of the top candidates
     hits: tuple[bool, ...]  #: whether each of those is an answer
     unknown: int  #: finding ids dropped as unknown
+    leaders: tuple[str, ...] = ()  #: ids of the first three candidates (hub analysis)
 
 
 def evaluate(ranker: Ranker, observed: Sequence[str], excluded: Sequence[str],
-             answers: Sequence[str], top: int = 10) -> Outcome:
+             answers: Sequence[str], top: int = 10,
+             overrides: Sequence[TargetAnnotations] = ()) -> Outcome:
     """Rank one labelled case and report where its answer landed.
 
     The answers are looked at only after ranking, to place them; a case whose findings are all
-    unknown ranks nothing (rank ``inf``).
+    unknown ranks nothing (rank ``inf``). ``overrides`` score some targets with other
+    annotations (leave-publication-out evaluation).
     """
 
     try:
-        resolved, result, order = ranker.score(observed, excluded)
+        resolved, result, order = ranker.score(observed, excluded, overrides=overrides)
     except InvalidQuery:
         return Outcome(float("inf"), 0.0, (), (), len(observed) + len(excluded))
     wanted = [ranker.graph.index[a] for a in answers if a in ranker.graph.index]
@@ -193,4 +199,6 @@ def evaluate(ranker: Ranker, observed: Sequence[str], excluded: Sequence[str],
     raw = result.probabilities[order[:top]] / mass
     hits = tuple(bool(h) for h in is_answer[:top])
     top_p = float(ranker.calibration(raw[:1])[0]) if len(raw) else 0.0
-    return Outcome(rank, top_p, tuple(raw.tolist()), hits, len(resolved.unknown))
+    ids = ranker.graph.id_list
+    leaders = tuple(ids[int(t)] for t in result.targets[order[:3]].tolist())
+    return Outcome(rank, top_p, tuple(raw.tolist()), hits, len(resolved.unknown), leaders)

@@ -165,15 +165,17 @@ class CaseSource:
 
 
 def _add_cases(builder: GraphBuilder, source: CaseSource) -> None:
-    from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN, read_labelled_cases
+    from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN, file_digest, read_labelled_cases
     from kgdecide.packs.clinical.enrich import add_case_evidence, case_evidence
 
     # Resolving case ids (obsolete terms, types) needs the graph: freeze it once without cases.
     graph = builder.build()
     evidence = case_evidence(graph, CLINICAL_DOMAIN, read_labelled_cases(source.path), source.splits)
     added = add_case_evidence(builder, evidence, source.path.name)
+    # The digest lets evaluation check it takes a publication's cases back out of the very
+    # cases the evidence was made of (kgdecide.packs.clinical.masking).
     builder.meta["case_evidence"] = {"file": source.path.name, "splits": sorted(source.splits),
-                                     "edges": added}
+                                     "edges": added, "sha256": file_digest(source.path)}
     logger.info("case evidence: %d edges from %s", added, source.path.name)
 
 

@@ -7,6 +7,7 @@ the diagnosis, publication and leak flag of the development cases.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from collections.abc import Iterator
@@ -78,6 +79,15 @@ def read_labelled_cases(path: Path | str) -> list[LabelledCase]:
         out.append(LabelledCase(case, tuple(diagnosis), str(record.get("pmid", "")),
                                 bool(record.get("leaky", False))))
     return out
+
+
+def file_digest(path: Path | str) -> str:
+    """SHA-256 of a file's bytes (hex), to tell whether two case files are the same."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def publication_split(publication: str, salt: str = "kgdecide") -> str:

@@ -35,7 +35,7 @@ def shared_data_dir() -> Path:
     configured = os.environ.get("KGDECIDE_SHARED_DATA")
     if configured:
         return Path(configured)
-    return (Path(__file__).resolve().parents[2] / ".." / "shared" / "data").resolve()
+    return (Path(__file__).resolve().parents[3] / ".." / "shared" / "data").resolve()
 
 
 def trained_model_file(settings: Settings, store: str) -> Path:
