@@ -70,6 +70,11 @@ def ready_scorer(name: str, graph: ArrayGraph) -> Scorer:
 
 
 def deletion_rule(name: str) -> str:
+    """What the scorer says deleting a finding does: its ``combines`` class attribute where the
+    Scorer base has one ("sum" or "mean"), else its row in :data:`DELETION`."""
+    declared = getattr(scorer_class(name), "combines", None)
+    if declared is not None:
+        return str(declared)
     if name not in DELETION:
         pytest.fail(f"scorer {name!r}: declare in DELETION ({__name__}) what deleting a finding "
                     "does to its scores", pytrace=False)

@@ -262,34 +262,18 @@ def test_empty_input_is_refused(name: str, graph: ArrayGraph) -> None:
         scorer.score(graph, [graph.row("S:focal"), graph.row("S:rash")], [True])
 
 
-#: Known defects of today's scorers, each a strict xfail (its fix fails the run until the entry
-#: goes): (scorer, input) -> what happens instead of InvalidQuery. Lead: ``Scorer.score`` is the
-#: one place to check rows for every scorer.
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    ("ppr", "T:cardiac"): "scores a target row as a finding",
-    ("ppr", "X:gene"): "scores a gene row as a finding",
-    ("ppr", "S:old"): "scores an obsolete row as a finding",
-    ("ppr", "-1"): "scores row -1 (the last node) as a finding",
-    **{(name, str(10**6)): "a row outside the graph raises IndexError" for name in NAMES},
-}
-
-
-def _cases(inputs: list[str]) -> list[object]:
-    return [pytest.param(name, value, id=f"{name}-{value}", marks=pytest.mark.xfail(
-                strict=True, reason=KNOWN_DEFECTS[(name, value)]) if (name, value) in KNOWN_DEFECTS else ())
-            for name in NAMES for value in inputs]
-
-
-@pytest.mark.parametrize(("name", "node"), _cases(["T:cardiac", "X:gene", "S:old"]))
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("node", ["T:cardiac", "X:gene", "S:old"])
 def test_a_row_that_is_not_a_finding_is_refused(name: str, node: str, graph: ArrayGraph) -> None:
     with pytest.raises(InvalidQuery, match="finding"):
         ready_scorer(name, graph).score(graph, [graph.row(node)], [True])
 
 
-@pytest.mark.parametrize(("name", "row"), _cases(["-1", str(10**6)]))
-def test_a_row_outside_the_graph_is_refused(name: str, row: str, graph: ArrayGraph) -> None:
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("row", [-1, 10**6])
+def test_a_row_outside_the_graph_is_refused(name: str, row: int, graph: ArrayGraph) -> None:
     with pytest.raises(InvalidQuery, match="finding"):
-        ready_scorer(name, graph).score(graph, [int(row)], [True])
+        ready_scorer(name, graph).score(graph, [row], [True])
 
 
 @pytest.mark.parametrize("name", NAMES)
