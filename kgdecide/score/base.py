@@ -40,6 +40,9 @@ class DomainSpec:
     #: further target -> finding relations read like ``finding_relation`` where it has no
     #: annotation for the pair (e.g. case-derived evidence); absent relations are ignored
     evidence_relations: tuple[str, ...] = ()
+    #: target <-> target relation joining candidates that are one entity (e.g. the OMIM and
+    #: ORPHA ids of one disease); the ranking shows one candidate per connected group
+    equivalence_relation: str | None = None
 
     def without_evidence(self) -> DomainSpec:
         """The same domain reading only ``finding_relation`` (evidence relations switched off)."""

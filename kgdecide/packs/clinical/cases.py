@@ -17,6 +17,7 @@ from pathlib import Path
 from kgdecide.errors import IngestError
 from kgdecide.packs.clinical import (
     CONSIDER, DISEASE_TYPE, HAS_CASE_PHENOTYPE, HAS_PHENOTYPE, IS_A, LACKS_PHENOTYPE, PHENOTYPE_TYPE, REPLACED_BY,
+    SAME_DISEASE_AS,
 )
 from kgdecide.score.base import DomainSpec
 
@@ -30,6 +31,7 @@ CLINICAL_DOMAIN = DomainSpec(
     frequency_key="frequency",
     replacement_relations=(REPLACED_BY, CONSIDER),
     evidence_relations=(HAS_CASE_PHENOTYPE,),  # only in graphs built with --cases
+    equivalence_relation=SAME_DISEASE_AS,  # absent from graphs built before disease grouping
 )
 
 #: ``--diseases`` choices: id prefixes of the candidates ranked.

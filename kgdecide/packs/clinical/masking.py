@@ -5,8 +5,13 @@ references; case-derived evidence (``build clinical --cases``) comes from publis
 case from publication P, scored against a graph partly made from P, is a leak: its own findings
 come back as its disease's annotations. To score such a case honestly, for every case from P:
 
-* every disease annotation whose *only* reference is P is hidden (annotations that cite P beside
-  another source stay: that other source holds them without P);
+* every disease annotation whose *only* reference is P is hidden; one that cites P beside other
+  sources stays, with its frequency recomputed from the other sources' rows (``phenotype.hpoa``
+  sums the cohort counts of all rows, P's included);
+* a cohort row (``n/m`` citing several publications, P among them: HPO imports such counts from
+  published case collections) loses P's own patients, counted from the development cases: ``n``
+  those of P's cases of the disease that showed the term, ``m`` those that showed or lacked it;
+  nothing left of ``n`` hides the row;
 * case evidence is recomputed without P's cases (shares of the remaining cases; a pair only P's
   cases showed disappears).
 
@@ -22,14 +27,16 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from kgdecide.errors import ConfigError
+from kgdecide.errors import ConfigError, InvalidQuery
 from kgdecide.graph.arrays import ArrayGraph
-from kgdecide.packs.clinical.cases import file_digest, read_labelled_cases
+from kgdecide.packs.clinical.build import merged_frequency
+from kgdecide.packs.clinical.cases import LabelledCase, file_digest, read_labelled_cases
 from kgdecide.packs.clinical.enrich import FREQUENCY_DIGITS, CaseCounts
 from kgdecide.score.annotations import AnnotationIndex, annotation_index
 from kgdecide.score.base import DomainSpec, TargetAnnotations
@@ -41,9 +48,38 @@ REFERENCES_KEY = "publications"
 
 
 @dataclass(frozen=True, slots=True)
-class _Annotation:
-    term: int
-    frequency: float
+class CohortCounts:
+    """Per (disease, term, publication): how many of the publication's cases of the disease
+    showed the term and how many lacked it (every split: a publication's patients are what they
+    are, whichever split it falls in)."""
+
+    counts: dict[tuple[str, str, str], tuple[int, int]]  #: -> (observed, excluded)
+
+    @classmethod
+    def count(cls, graph: ArrayGraph, spec: DomainSpec, cases: Iterable[LabelledCase]
+              ) -> CohortCounts:
+        from kgdecide.score.query import resolve
+
+        counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+        for c in cases:
+            try:
+                r = resolve(graph, spec, c.case.observed, c.case.excluded, strict=False)
+            except InvalidQuery:
+                continue
+            for disease in c.diagnosis:
+                for term, present in zip(r.ids, r.present):
+                    counts[disease, term, c.publication][0 if present else 1] += 1
+        return cls({k: (v[0], v[1]) for k, v in counts.items()})
+
+    def without(self, text: str, disease: str, term: str, publication: str) -> str | None:
+        """A cohort row's ``n/m`` cell without the publication's patients (None: none left who
+        showed it); other cells unchanged."""
+        if "/" not in text:
+            return text
+        n, m = (int(x) for x in text.split("/"))
+        shown, lacked = self.counts.get((disease, term, publication), (0, 0))
+        n, m = n - shown, m - shown - lacked
+        return f"{n}/{m}" if n > 0 and m >= n else None
 
 
 @dataclass(eq=False)
@@ -54,17 +90,19 @@ class PublicationMask:
     index: AnnotationIndex
     #: target index -> its ``finding_relation`` annotations (term -> frequency as the index reads)
     annotations: dict[int, dict[int, float]]
-    #: publication -> target index -> terms whose only reference is that publication
-    sole: dict[str, dict[int, frozenset[int]]]
+    #: publication -> target index -> term -> its frequency without that publication's rows
+    #: (None: only that publication holds the annotation)
+    changes: dict[str, dict[int, dict[int, float | None]]]
     counts: CaseCounts | None  #: the case evidence's counts (None: the graph has none)
     target_of_id: dict[str, int]  #: disease id -> target index
     term_of_id: dict[str, int]  #: finding id -> term index
 
     @classmethod
-    def from_graph(cls, graph: ArrayGraph, spec: DomainSpec, counts: CaseCounts | None = None
-                   ) -> PublicationMask:
+    def from_graph(cls, graph: ArrayGraph, spec: DomainSpec, counts: CaseCounts | None = None,
+                   cohorts: CohortCounts | None = None) -> PublicationMask:
         """The mask of a graph; ``counts`` must be those its case evidence was built from
-        (:func:`case_counts`) when the graph has evidence edges."""
+        (:func:`case_counts`) when the graph has evidence edges; ``cohorts`` takes published
+        patients back out of cohort rows (without them such rows stay as they are)."""
         has_evidence = any(r in graph.relations and len(graph.relations[r])
                            for r in spec.evidence_relations)
         if has_evidence and counts is None:
@@ -75,26 +113,30 @@ class PublicationMask:
         targets = _target_of_row(index, len(graph))[rel.subjects]
         terms = index.term_of_row[rel.objects]
         frequencies = _frequencies(rel, spec, index.default_frequency)
-        references = rel.columns.get(REFERENCES_KEY)
+        rows = _rows(rel)
+        ids = graph.id_list
         annotations: dict[int, dict[int, float]] = defaultdict(dict)
-        sole: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+        changes: dict[str, dict[int, dict[int, float | None]]] = defaultdict(lambda: defaultdict(dict))
         for position in np.flatnonzero((targets >= 0) & (terms >= 0) & (frequencies > 0)).tolist():
             target, term = int(targets[position]), int(terms[position])
             known = annotations[target].get(term, 0.0)
             annotations[target][term] = min(known + float(frequencies[position]), 1.0)
-            refs = references.get(position) if references is not None else None
-            refs = (refs,) if isinstance(refs, str) else tuple(refs or ())
-            if len(refs) == 1:
-                sole[refs[0]][target].add(term)
-        frozen = {p: {t: frozenset(ts) for t, ts in by_target.items()} for p, by_target in sole.items()}
-        ids = graph.id_list
+            edge_rows = rows(position)
+            disease, phenotype = ids[int(rel.subjects[position])], ids[int(rel.objects[position])]
+            for publication in {p for refs, _ in edge_rows for p in refs}:
+                others = _rows_without(edge_rows, publication, disease, phenotype, cohorts)
+                if others == [text for _, text in edge_rows]:
+                    continue  # the publication changes nothing here
+                changes[publication][target][term] = (
+                    None if not others else _row_frequency(others, index.default_frequency))
+        frozen = {p: dict(by_target) for p, by_target in changes.items()}
         target_of_id = {ids[int(r)]: i for i, r in enumerate(index.target_rows.tolist())}
         term_of_id = {ids[int(r)]: i for i, r in enumerate(index.term_rows.tolist())}
         return cls(index, dict(annotations), frozen, counts, target_of_id, term_of_id)
 
     def affected(self, publication: str) -> list[int]:
         """Targets whose annotations ``publication`` contributed to (indices into targets)."""
-        targets = set(self.sole.get(publication, {}))
+        targets = set(self.changes.get(publication, {}))
         if self.counts is not None:
             targets |= {self.target_of_id[d] for d in self.counts.diseases_of(publication)
                         if d in self.target_of_id}
@@ -109,8 +151,9 @@ class PublicationMask:
     def target_annotations(self, target: int, without: str | None = None) -> TargetAnnotations:
         """One target's annotations as the scorers' index reads them, without what publication
         ``without`` alone contributed (``None``: all of them, exactly the index's row)."""
-        hidden = self.sole.get(without, {}).get(target, frozenset()) if without else frozenset()
-        own = {t: f for t, f in self.annotations.get(target, {}).items() if t not in hidden}
+        changed = self.changes.get(without, {}).get(target, {}) if without else {}
+        own = {t: changed.get(t, f) for t, f in self.annotations.get(target, {}).items()}
+        own = {t: f for t, f in own.items() if f is not None and f > 0}
         extra: dict[int, float] = {}
         if self.counts is not None:
             for e in self.counts.evidence([self._disease_id(target)], without=without):
@@ -130,6 +173,49 @@ class PublicationMask:
         return ids[target]
 
 
+def _rows(rel):  # noqa: ANN001, ANN202 - RelationArrays -> (position -> rows)
+    """Per edge position: its phenotype.hpoa rows as (references, frequency cell) pairs."""
+    references = rel.columns.get(REFERENCES_KEY)
+    sources = rel.columns.get("frequency_source")
+    row_references, row_frequencies = rel.columns.get("row_references"), rel.columns.get("row_frequencies")
+
+    def rows(position: int) -> list[tuple[tuple[str, ...], str]]:
+        many = row_references.get(position) if row_references is not None else None
+        if many:
+            texts = row_frequencies.get(position) if row_frequencies is not None else None
+            texts = texts or ("",) * len(many)
+            return [(tuple(x.strip() for x in str(r).split(";") if x.strip()), str(t))
+                    for r, t in zip(many, texts)]
+        refs = references.get(position) if references is not None else None
+        refs = (refs,) if isinstance(refs, str) else tuple(refs or ())
+        text = sources.get(position) if sources is not None else None
+        return [(refs, str(text or ""))]
+
+    return rows
+
+
+def _rows_without(rows: list[tuple[tuple[str, ...], str]], publication: str, disease: str,
+                  phenotype: str, cohorts: CohortCounts | None) -> list[str]:
+    """The frequency cells of an edge's rows once ``publication`` is taken out: its own rows
+    go; cohort rows it shares lose its patients (``cohorts``)."""
+    out = []
+    for refs, text in rows:
+        if refs == (publication,):
+            continue
+        if publication in refs and cohorts is not None:
+            text = cohorts.without(text, disease, phenotype, publication)
+            if text is None:
+                continue
+        out.append(text)
+    return out
+
+
+def _row_frequency(texts: list[str], default: float) -> float:
+    """The merged frequency of the rows left (as the build merges them), as the index reads it."""
+    value, _ = merged_frequency(texts)
+    return default if value is None else min(max(value, 0.0), 1.0)
+
+
 def _target_of_row(index: AnnotationIndex, n: int) -> np.ndarray:
     out = np.full(n, -1, dtype=np.int64)
     out[index.target_rows] = np.arange(index.n_targets)
@@ -142,6 +228,14 @@ def _frequencies(rel, spec: DomainSpec, default: float) -> np.ndarray:  # noqa: 
     freq = (np.full(len(rel), np.nan) if column is None or column.kind != "float"
             else column.values.astype(np.float64))
     return np.where(np.isnan(freq), default, np.clip(freq, 0.0, 1.0))
+
+
+def publication_mask(graph: ArrayGraph, spec: DomainSpec, cases_path: Path) -> PublicationMask:
+    """The mask for scoring the development cases in ``cases_path`` honestly on ``graph``:
+    their publications' HPO rows, cohort patients and case evidence taken back out."""
+    cases = read_labelled_cases(cases_path)
+    return PublicationMask.from_graph(graph, spec, case_counts(graph, spec, cases_path),
+                                      CohortCounts.count(graph, spec, cases))
 
 
 def case_counts(graph: ArrayGraph, spec: DomainSpec, cases_path: Path) -> CaseCounts | None:

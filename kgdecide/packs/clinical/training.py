@@ -1,141 +1,202 @@
-"""``kgdecide train`` end to end for the clinical pack: examples, attention training, calibration of every scorer.
+"""``kgdecide train`` end to end for the clinical pack: examples, attention training, calibration
+of every scorer, and the choice of the default scorer.
 
-Domain-free: the caller passes labelled items already split by publication.
+Every development case is used, leaky ones included, each scored without its own publication's
+share of the graph (:mod:`kgdecide.packs.clinical.masking`); splits are by publication. Training
+examples come from the training publications and from simulated patients whose noise is fitted
+on those same cases; early stopping, calibration and the choice of the default look at the
+validation publications only; the test publications are read once, to confirm the default
+(:func:`choose_default`), and never to fit anything.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from kgdecide.errors import InvalidQuery
 from kgdecide.graph.store import GraphStore
+from kgdecide.packs.clinical.cases import LabelledCase, publication_split, read_labelled_cases
+from kgdecide.packs.clinical.evaluation import (
+    EvalCase, Estimate, eval_cases, paired_difference, run, summary,
+)
+from kgdecide.packs.clinical.masking import PublicationMask, publication_mask
+from kgdecide.pipeline import Ranker
 from kgdecide.score.base import DomainSpec
 
 logger = logging.getLogger(__name__)
 
+#: Written beside the model: which scorer answers by default for this graph version, and why.
+DEFAULT_FILE = "default.json"
+#: The untrained scorer a learned one must beat to become the default.
+BASELINE_SCORER = "resnik"
+
 
 @dataclass(frozen=True, slots=True)
-class LabelledItem:
-    observed: tuple[str, ...]
-    excluded: tuple[str, ...]
-    answers: tuple[str, ...]
-    split: str  #: train / validation / test, by publication
-    leaky: bool
+class TrainingData:
+    """What training needs from the development cases, built once per graph."""
+
+    mask: PublicationMask
+    cases: tuple[LabelledCase, ...]
+    validation: tuple[EvalCase, ...]  #: natural and de-leaked cases of validation publications
+    test: tuple[EvalCase, ...]  #: the same of the test publications (for the default's check)
 
 
-def build_examples(store: GraphStore, spec: DomainSpec, items: Sequence[LabelledItem],
-                   simulated: int, seed: int = 0, leaky: bool = False) -> tuple[list, list]:
-    """Training examples (train split + simulated) and validation examples (leak-free ones).
-
-    Leaky cases (their publication was used to annotate their disease) teach the model that
-    findings match annotations exactly, which is the leak, not how patients present: they are
-    left out of training unless ``leaky`` is set, and never used for early stopping.
-
-    Case-derived evidence (``spec.evidence_relations``) comes from the training publications'
-    cases, so training examples see the graph without it (else they would meet their own
-    findings as annotations, the same leak); validation examples see it, as users will.
-    """
-    from kgdecide.score.annotations import annotation_index
-    from kgdecide.score.lr import LRScorer
-    from kgdecide.score.query import resolve
-    from kgdecide.score.simulate import parents_of, simulate
-    from kgdecide.score.train import TrainSettings, make_example
-    from kgdecide.errors import InvalidQuery
-
+def training_data(store: GraphStore, spec: DomainSpec, cases_path: Path) -> TrainingData:
     graph = store.projection()
-    lr = LRScorer(spec)
-    index = annotation_index(graph, spec, lr.settings.default_frequency)
-    plain = annotation_index(graph, spec.without_evidence(), lr.settings.default_frequency)
-    target_of_row = {int(r): i for i, r in enumerate(index.target_rows.tolist())}
-    settings = TrainSettings(seed=seed)
-    rng = np.random.default_rng(seed)
-    train, validation = [], []
-    for item in items:
-        if item.split not in ("train", "validation"):
-            continue  # test publications are never seen in training
-        if item.leaky and (item.split == "validation" or not leaky):
-            continue
-        try:
-            r = resolve(graph, spec, item.observed, item.excluded, strict=False)
-        except InvalidQuery:
-            continue
-        answers = [target_of_row[graph.index[a]] for a in item.answers if a in graph.index
-                   and graph.index[a] in target_of_row]
-        terms = index.term_of_row[list(r.rows)]
-        obs = [int(t) for t, p in zip(terms, r.present) if p]
-        exc = [int(t) for t, p in zip(terms, r.present) if not p]
-        seen = plain if item.split == "train" else index
-        example = make_example(seen, lr, obs, exc, answers, rng, settings, item.leaky)
-        if example is not None:
-            (train if item.split == "train" else validation).append(example)
-    parents = parents_of(graph, spec, plain)
-    for case in simulate(plain, parents, simulated, seed=seed + 1):
-        example = make_example(plain, lr, case.observed, case.excluded, [case.target], rng, settings)
-        if example is not None:
-            train.append(example)
-    return train, validation
+    cases = tuple(read_labelled_cases(cases_path))
+    honest = ("natural", "deleaked")
+    return TrainingData(publication_mask(graph, spec, cases_path), cases,
+                        tuple(eval_cases(cases, ("validation",), honest)),
+                        tuple(eval_cases(cases, ("test",), honest)))
 
 
-def fit_all(store: GraphStore, spec: DomainSpec, items: Sequence[LabelledItem], out_dir: Path,
-            simulated: int, max_minutes: float, calibration_cases: int,
-            candidate_prefixes: Sequence[str], echo: Callable[[str], None] = logger.info,
-            leaky: bool = False, retrain: bool = True) -> list[Path]:
-    """Train the attention scorer (or, ``retrain=False``, reuse the saved model), then calibrate
-    every registered scorer; returns the files written."""
-    from kgdecide.pipeline import Ranker, evaluate
-    from kgdecide.score.registry import SCORERS, create_scorer
-    from kgdecide.score.attention import MODEL_FILE, AttentionScorer, AttentionWeights
-    from kgdecide.score.calibration import CALIBRATION_FILE, Calibration, save_calibrations
-    from kgdecide.score.train import TrainSettings, train
+def train_attention(store: GraphStore, spec: DomainSpec, data: TrainingData, simulated: int,
+                    settings: object = None, candidate_prefixes: Sequence[str] = ("OMIM:",),
+                    echo: Callable[[str], None] = logger.info):  # noqa: ANN201 - AttentionWeights
+    """Train the attention scorer on the training publications' cases (each without its own
+    publication's share) plus ``simulated`` patients; early stopping on validation MRR."""
+    from kgdecide.score.attention import AttentionScorer
+    from kgdecide.score.simulate import Noise, parents_of, simulate
+    from kgdecide.score.train import ExampleMaker, TrainSettings, train
 
+    settings = settings or TrainSettings()
     graph = store.projection()
     started = time.monotonic()
-    model_path = out_dir / MODEL_FILE
-    written = []
-    if retrain:
-        train_set, validation = build_examples(store, spec, items, simulated, leaky=leaky)
-        echo(f"{len(train_set):,} training examples ({simulated:,} simulated), "
-             f"{len(validation):,} validation, built in {time.monotonic() - started:.0f} s")
-        weights = train(train_set, validation, graph.version, TrainSettings(max_minutes=max_minutes),
-                        report=lambda r: echo(
-                            f"epoch {r.epoch:2d}  loss {r.train_loss:.4f}  validation MRR "
-                            f"{r.validation_mrr:.3f}  top-1 {r.validation_top1:.3f}  ({r.seconds:.0f} s)"))
-        weights.save(model_path, {"trained_seconds": round(time.monotonic() - started),
-                                  "examples": len(train_set), "simulated": simulated,
-                                  "leaky_cases_used": leaky})
-        written.append(model_path)
-    else:
-        weights = AttentionWeights.from_path(model_path)
+    maker = ExampleMaker(AttentionScorer(spec).with_weights(graph, None), graph, settings)
+    index, mask = maker.state.index, data.mask
+    allowed = _allowed_targets(graph, index, candidate_prefixes)
+    maker.allowed = allowed
+    rng = np.random.default_rng(settings.seed)
+    examples, fitted = [], []
+    for c in data.cases:
+        if publication_split(c.publication) != "train":
+            continue
+        terms = _case_terms(graph, spec, index, c)
+        answers = [mask.target_of_id[d] for d in c.diagnosis if d in mask.target_of_id]
+        if terms is None or not answers:
+            continue
+        observed, excluded = terms
+        example = maker.make(observed, excluded, answers, mask.overrides(c.publication), rng)
+        if example is not None:
+            examples.append(example)
+            fitted.append((observed, excluded, mask.target_annotations(answers[0], c.publication)))
+    noise = Noise.fit(index, fitted)
+    echo(f"{len(examples):,} training cases ({time.monotonic() - started:.0f} s); noise fitted: "
+         + ", ".join(f"{k} {v:.2f}" for k, v in zip(("exact", "vaguer", "more specific", "related",
+                                                       "unrelated"), noise.kinds)))
+    parents = parents_of(graph, spec, index)
+    for case in simulate(index, parents, simulated, seed=settings.seed + 1, noise=noise,
+                         targets=allowed):
+        example = maker.make(list(case.observed), list(case.excluded), [case.target], (), rng)
+        if example is not None:
+            examples.append(example)
+    echo(f"{len(examples):,} examples with {simulated:,} simulated "
+         f"({time.monotonic() - started:.0f} s)")
+
+    def validate(weights) -> float:  # noqa: ANN001
+        ranker = attention_ranker(graph, spec, weights, candidate_prefixes)
+        return summary(run(ranker, data.validation, mask), resamples=1)["mrr"].value
+
+    return train(examples, validate, graph.version, settings, report=lambda r: echo(
+        f"epoch {r.epoch:2d}  loss {r.train_loss:.4f}  validation MRR {r.validation:.3f}  "
+        f"({r.seconds:.0f} s)"))
+
+
+def attention_ranker(graph, spec: DomainSpec, weights, candidate_prefixes: Sequence[str]  # noqa: ANN001
+                     ) -> Ranker:
+    from kgdecide.score.attention import AttentionScorer
+
+    scorer = AttentionScorer(spec).with_weights(graph, weights)
+    return Ranker(graph, spec, scorer, candidate_prefixes=tuple(candidate_prefixes))
+
+
+def calibrate(rankers: dict[str, Ranker], data: TrainingData, out_dir: Path,
+              echo: Callable[[str], None] = logger.info) -> Path:
+    """Fit every scorer's calibration on the validation publications' honest cases."""
+    from kgdecide.score.calibration import CALIBRATION_FILE, Calibration, save_calibrations
+
     calibrations = {}
-    # Calibrate for patients, not for the curated collection: leaky cases are far easier (their
-    # publication annotated their disease), so only leak-free cases are used. Untrained scorers
-    # may use every non-test leak-free case; the attention scorer only validation ones.
-    leak_free = [i for i in items if not i.leaky]
-    for name in sorted(SCORERS):
-        trained = SCORERS[name].needs_training
-        held_out = [i for i in leak_free if i.split == "validation"
-                    or (i.split == "train" and not trained)][:calibration_cases]
-        rankers = {}
-        for split, split_spec in (("validation", spec), ("train", spec.without_evidence())):
-            scorer = create_scorer(name, split_spec)
-            if isinstance(scorer, AttentionScorer):
-                scorer.with_weights(graph, weights)
-            rankers[split] = Ranker(graph, split_spec, scorer,
-                                    candidate_prefixes=tuple(candidate_prefixes))
-        raw, hits = [], []
-        for item in held_out:
-            # Training publications' cases are in the case-derived evidence: rank them without it.
-            outcome = evaluate(rankers[item.split], item.observed, item.excluded, item.answers)
-            raw += outcome.probabilities
-            hits += outcome.hits
-        calibrations[name] = Calibration.fit(raw, hits, version=f"iso-{weights.version[-6:]}")
-        echo(f"calibrated {name} on {len(held_out):,} leak-free cases "
-             f"({time.monotonic() - started:.0f} s so far)")
-    calibration_path = out_dir / CALIBRATION_FILE
-    save_calibrations(calibration_path, calibrations)
-    return [*written, calibration_path]
+    for name, ranker in rankers.items():
+        outcomes = run(ranker, data.validation, data.mask)
+        raw = [p for o in outcomes for p in o.probabilities]
+        hits = [h for o in outcomes for h in o.hits]
+        version = getattr(ranker.scorer, "model_version", "none")
+        calibrations[name] = Calibration.fit(raw, hits, version=f"iso-{str(version)[-6:]}")
+        echo(f"calibrated {name} on {len(data.validation):,} validation cases")
+    path = out_dir / CALIBRATION_FILE
+    save_calibrations(path, calibrations)
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultChoice:
+    """Which scorer answers when none is named, and the figures behind the choice."""
+
+    scorer: str  #: the chosen default
+    candidate: str  #: the best scorer on validation
+    validation_top1: dict[str, float]  #: per scorer, on the validation publications
+    test_gain: Estimate | None  #: candidate minus baseline, top-1 on test (paired, bootstrap)
+    reason: str
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out["test_gain"] = asdict(self.test_gain) if self.test_gain else None
+        return out
+
+
+def choose_default(rankers: dict[str, Ranker], data: TrainingData) -> DefaultChoice:
+    """The scorer with the best validation MRR becomes the default only when it beats
+    :data:`BASELINE_SCORER` on the test publications by more than the bootstrap 95 % interval
+    of the paired top-1 difference; otherwise the baseline stays the default."""
+    validation = {name: run(r, data.validation, data.mask) for name, r in rankers.items()}
+    mrr = {name: summary(o, resamples=1)["mrr"].value for name, o in validation.items()}
+    top1 = {name: round(summary(o, resamples=1)["top1"].value, 4) for name, o in validation.items()}
+    best = max(mrr, key=mrr.get)
+    if best == BASELINE_SCORER or BASELINE_SCORER not in rankers:
+        return DefaultChoice(best, best, top1, None, "best on validation")
+    gain = paired_difference(run(rankers[best], data.test, data.mask),
+                             run(rankers[BASELINE_SCORER], data.test, data.mask), "top1")
+    if gain.low > 0:
+        return DefaultChoice(best, best, top1, gain, "best on validation; beats the baseline on "
+                             "test beyond the 95 % interval")
+    return DefaultChoice(BASELINE_SCORER, best, top1, gain, f"{best} was best on validation but "
+                         "its test gain over the baseline is within the 95 % interval")
+
+
+def save_default(path: Path, choice: DefaultChoice) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(choice.to_json(), indent=1))
+    tmp.replace(path)
+
+
+def read_default(path: Path) -> str | None:
+    """The default scorer recorded for a graph version, None when training has not run."""
+    if not path.is_file():
+        return None
+    return str(json.loads(path.read_text())["scorer"])
+
+
+def _allowed_targets(graph, index, prefixes: Sequence[str]) -> np.ndarray:  # noqa: ANN001
+    ids = graph.id_list
+    return np.flatnonzero([not prefixes or ids[int(r)].startswith(tuple(prefixes))
+                           for r in index.target_rows.tolist()])
+
+
+def _case_terms(graph, spec: DomainSpec, index, c: LabelledCase  # noqa: ANN001
+                ) -> tuple[list[int], list[int]] | None:
+    from kgdecide.score.query import resolve
+
+    try:
+        r = resolve(graph, spec, c.case.observed, c.case.excluded, strict=False)
+    except InvalidQuery:
+        return None
+    terms = index.term_of_row[list(r.rows)].tolist()
+    return ([int(t) for t, p in zip(terms, r.present) if p],
+            [int(t) for t, p in zip(terms, r.present) if not p])
