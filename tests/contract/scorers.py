@@ -23,9 +23,10 @@ from kgdecide.score.toy import TOY_SPEC, toy_graph
 #: ``"sum"``: the score drops by exactly ``contributions[i]`` (sums over findings);
 #: ``"mean"``: the others are re-weighted, the score becomes ``(score - contributions[i]) * n / (n - 1)``
 #: (averages over findings);
-#: ``"none"``: no claim beyond ``scores = bias + contributions.sum(0)`` (findings interact).
+#: anything else (``"attention"``: a softmax over the findings re-weighs the others): no claim
+#: beyond ``scores = bias + contributions.sum(0)``.
+#: A scorer's own ``combines`` class attribute, where it has one, wins over this table.
 DELETION: dict[str, str] = {
-    "attention": "sum",
     "lr": "sum",
     "ppr": "mean",
     "resnik": "mean",
@@ -34,14 +35,13 @@ DELETION: dict[str, str] = {
 
 @cache
 def _attention_weights() -> object:
-    """Attention weights trained on simulated patients of the toy graph, as the unit tests make
-    them (tests/unit/score/test_attention.py), small enough to train in seconds."""
-    from kgdecide.score.train import TrainSettings, train
-    from tests.unit.score.test_attention import _examples
+    """The attention weights the explanation tests train (tests/unit/explain/test_evidence.py):
+    simulated patients of a random graph of 120 candidates. Trained on the toy graph's four
+    candidates the model learns nothing that helps (every contribution comes out negative, so
+    nothing would be explained); its features do not depend on the graph, so these weights serve."""
+    from tests.unit.score.graphs import random_graph, trained_attention
 
-    graph = toy_graph()
-    return train(_examples(graph, 120, 1), _examples(graph, 40, 2), graph.version,
-                 TrainSettings(candidates=20, hard=10, epochs=3, patience=3, batch=16))
+    return trained_attention(random_graph(21, findings=70, targets=120, per_target=6))
 
 
 def _attention(graph: ArrayGraph) -> Scorer:
@@ -70,8 +70,8 @@ def ready_scorer(name: str, graph: ArrayGraph) -> Scorer:
 
 
 def deletion_rule(name: str) -> str:
-    """What the scorer says deleting a finding does: its ``combines`` class attribute where the
-    Scorer base has one ("sum" or "mean"), else its row in :data:`DELETION`."""
+    """What the scorer says deleting a finding does: its ``combines`` class attribute where it has
+    one, else its row in :data:`DELETION`."""
     declared = getattr(scorer_class(name), "combines", None)
     if declared is not None:
         return str(declared)

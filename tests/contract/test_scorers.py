@@ -125,7 +125,7 @@ def test_deleting_a_finding_moves_the_scores_as_the_contributions_claim(
     scorer = ready_scorer(name, graph)
     checked = 0
     for present, excluded in QUERIES:
-        if len(present) < 2 or rule == "none":
+        if len(present) < 2 or rule not in ("sum", "mean"):
             continue
         full = _score(scorer, graph, present, excluded)
         n = len(present)
@@ -136,7 +136,7 @@ def test_deleting_a_finding_moves_the_scores_as_the_contributions_claim(
                 expected = (expected - full.bias) * n / (n - 1) + full.bias
             np.testing.assert_allclose(rest.scores, expected, rtol=1e-5, atol=1e-9)  # ppr: float32
             checked += 1
-    assert checked >= 5 or rule == "none"
+    assert checked >= 5 or rule not in ("sum", "mean")
 
 
 @pytest.mark.parametrize("name", NAMES)
