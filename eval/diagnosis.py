@@ -41,7 +41,8 @@ from kgdecide.packs.clinical.evaluation import (  # noqa: E402
 from kgdecide.packs.clinical.training import (  # noqa: E402
     DEFAULT_FILE, attention_ranker, train_attention, training_data,
 )
-from kgdecide.pipeline import Outcome, Ranker, default_model_dir, evaluate  # noqa: E402
+from kgdecide.packs.clinical.models import model_dir_for  # noqa: E402
+from kgdecide.pipeline import Outcome, Ranker, evaluate  # noqa: E402
 from kgdecide.score.attention import MODEL_FILE, AttentionWeights  # noqa: E402
 from kgdecide.score.calibration import CALIBRATION_FILE, load_calibration  # noqa: E402
 from kgdecide.score.metrics import expected_calibration_error  # noqa: E402
@@ -76,7 +77,7 @@ def row(name: str, outcomes: Sequence[Outcome], extra: str = "") -> str:
 
 def rankers(home: Path, store: str, graph_store: EmbeddedStore) -> dict[str, Ranker]:
     graph = graph_store.projection()
-    models = default_model_dir(home, graph)
+    models = model_dir_for(home, graph)
     prefixes = DISEASE_PREFIXES["omim"]
     out = {name: Ranker.create(graph_store, CLINICAL_DOMAIN, name,
                                load_calibration(models / CALIBRATION_FILE, name), prefixes)
@@ -192,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     settings = Settings.from_env()
     graph_store = EmbeddedStore.from_path(settings.store_dir(args.store))
     graph = graph_store.projection()
-    models = default_model_dir(settings.home, graph)
+    models = model_dir_for(settings.home, graph)
     data = training_data(graph_store, CLINICAL_DOMAIN, args.cases)
     ranked = rankers(settings.home, args.store, graph_store)
     test = eval_cases(read_labelled_cases(args.cases), ("test",))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -241,13 +240,6 @@ def _with_text_findings(query: Query | None, text: str, linker: Any) -> Query:
     if query is None:
         return Query(linked)
     return Query(coded + linked, query.top_k, query.candidate_prefixes)
-
-
-def default_model_dir(home: Path, graph: ArrayGraph) -> Path:
-    """Where ``kgdecide train`` writes models and calibrations for this graph version."""
-    from kgdecide.score.attention import model_dir
-
-    return model_dir(home, graph.version)
 
 
 @dataclass(frozen=True, slots=True)

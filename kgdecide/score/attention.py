@@ -75,15 +75,6 @@ PATH_KINDS = ("across", "exact", "annotation_below", "finding_below")
 _LOG2 = float(np.log(2.0))
 
 
-def model_dir(home: Path, kg_version: str) -> Path:
-    """Where trained models for a graph version live: ``<home>/models/<version>``.
-
-    >>> model_dir(Path("/h"), "clinical/hpo/abc").as_posix()
-    '/h/models/clinical__hpo__abc'
-    """
-    return Path(home) / "models" / kg_version.replace("/", "__")
-
-
 @dataclass(frozen=True, slots=True)
 class AttentionSettings:
     model_path: Path | None = None  #: the ``attention.npz`` written by ``kgdecide train``
@@ -216,6 +207,7 @@ class TermPaths:
 
 @dataclass(eq=False)
 class _State:
+    graph: ArrayGraph
     index: AnnotationIndex
     table: AnnotationTable
     paths: TermPaths
@@ -288,7 +280,7 @@ class AttentionScorer(Scorer):
     def _new_state(self, graph: ArrayGraph, weights: AttentionWeights | None) -> _State:
         index = annotation_index(graph, self.spec)
         table = AnnotationTable.build(graph, self.spec, index)
-        return _State(index, table, TermPaths.build(index), weights)
+        return _State(graph, index, table, TermPaths.build(index), weights)
 
     def _prepare(self, graph: ArrayGraph) -> _State:
         if self.settings.model_path is None:
@@ -402,6 +394,18 @@ class AttentionScorer(Scorer):
     def match(self, graph: ArrayGraph, finding: int, target: int) -> tuple[int, int] | None:
         return self.matches(graph, finding, np.array([target]))[0]
 
+    def deleted_contributions(self, graph: ArrayGraph, result: ScoreResult, candidates: np.ndarray,
+                              annotations: np.ndarray) -> np.ndarray:
+        """Every finding's contribution to each candidate had one of its annotations (graph
+        rows; -1 pads) been deleted: float64 [c, n, a], one closed-form pass per candidate. Every
+        entry can move (the deleted annotation leaves ``N_d``, which every finding shares, and
+        the frequencies excluded findings count against)."""
+        st: _State = self.prepare(graph)
+        annotations = np.asarray(annotations, dtype=np.int64).reshape(len(candidates), -1)
+        drops = np.where(annotations >= 0, st.index.term_of_row[np.maximum(annotations, 0)], -1)
+        return np.stack([_deleted(self, st, result, int(t), drops[p])
+                         for p, t in enumerate(np.asarray(candidates).tolist())])
+
     def pair_contribution(self, graph: ArrayGraph, result: ScoreResult, finding: int, target: int,
                           drop: int) -> float:
         st: _State = self.prepare(graph)
@@ -409,7 +413,7 @@ class AttentionScorer(Scorer):
         keep = own.terms != int(st.index.term_of_row[drop])
         without = TargetAnnotations(target, own.terms[keep], own.frequencies[keep],
                                     own.evidence[keep])
-        column, _ = self._target_detail(st, list(result.findings), list(result.present), without)
+        _, column = self._target_score(st, list(result.findings), list(result.present), without)
         return float(column[finding])
 
 
@@ -433,6 +437,49 @@ def _hard_log_z(state: _State, w: AttentionWeights, compat: np.ndarray) -> np.nd
     for i, c in enumerate(compat):
         best = np.maximum.reduceat(c[table.terms] + h, starts[has])
         out[i, has] = best - float(w.gamma) * log_norm[has]
+    return out
+
+
+def _deleted(scorer: AttentionScorer, state: _State, result: ScoreResult, target: int,
+             drops: np.ndarray) -> np.ndarray:
+    """[n, a]: every finding's contribution to one target had each of its annotations ``drops``
+    (term indices, -1 padding) been deleted, in closed form: the annotation's term leaves the
+    sums of ``Z`` and ``N_d`` and the maxima of the excluded findings' frequencies."""
+    w = scorer._weights(state)
+    index = state.index
+    own = state.table.row(target)
+    findings, present = list(result.findings), list(result.present)
+    out = np.repeat(result.contributions[:, target][:, None], len(drops), axis=1)
+    position = {int(t): k for k, t in enumerate(own.terms.tolist())}
+    columns = [b for b, t in enumerate(drops.tolist()) if t >= 0 and t in position]
+    if not columns or not len(own.terms):
+        return out
+    gone = np.array([position[int(drops[b])] for b in columns])  # annotation positions deleted
+    terms = index.terms(findings)
+    shown = [int(t) for t, p in zip(terms.tolist(), present) if p]
+    h = w.annotation_weight(own.frequencies, own.evidence)
+    logits = np.stack([state.compatibilities(t)[0][own.terms] for t in shown]) + h  # [n, m]
+    keep = np.ones((len(gone), len(own.terms)), dtype=bool)
+    keep[np.arange(len(gone)), gone] = False  # row j: every annotation but the j-th deleted
+    norm = np.where(keep, np.exp(h)[None, :], 0.0).sum(axis=1)  # [g]
+    with np.errstate(divide="ignore"):
+        log_norm = np.log(np.where(norm > 0, norm, 1.0))
+        if w.hard_match:
+            pooled = np.where(keep[None, :, :], logits[:, None, :], -np.inf).max(axis=2)
+        else:
+            top = logits.max(axis=1, keepdims=True)
+            pooled = np.log((np.exp(logits - top)[:, None, :] * keep[None, :, :]).sum(axis=2)) + top
+    log_z = np.where(norm[None, :] > 0, pooled - float(w.gamma) * log_norm[None, :], -np.inf)
+    values = _values(w, index.ic[shown], log_z)  # [n, g]
+    _, parts = _combine(w, index.ic[shown], values)
+    rows = np.flatnonzero(present)
+    out[np.ix_(rows, columns)] = parts
+    for i, (term, is_present) in enumerate(zip(terms.tolist(), present)):
+        if is_present:
+            continue
+        under = np.isin(own.terms, state.paths.below(int(term)))
+        frequency = np.where(keep & under[None, :], own.frequencies[None, :], 0.0).max(axis=1)
+        out[i, columns] = -float(w.excluded_weight(np.array(index.ic[term]))) * frequency
     return out
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 
@@ -62,6 +63,7 @@ class Example:
     excluded_frequency: np.ndarray  #: [x, C] how often each candidate shows it (or a descendant)
     answer: np.ndarray  #: bool [C]
     candidates: np.ndarray  #: int64 [C] target indices
+    weight: float = 1.0  #: the example's weight in the loss
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,18 @@ class ExampleMaker:
         self.resnik = ResnikScorer(scorer.spec)
         self.lr = LRScorer(scorer.spec)
         self.allowed: np.ndarray | None = None  #: target indices candidates may come from
+        self._path_cache: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+    def _paths(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """(common ancestor IC float16 [T], path kind [T]) of a finding term, kept for the
+        findings met most recently: cases share most of their findings."""
+        cached = self._path_cache.get(term)
+        if cached is None:
+            _, ic, kind = self.state.paths.of(term)
+            cached = self._path_cache[term] = (ic.astype(np.float16), kind)
+            if len(self._path_cache) > 4096:
+                self._path_cache.popitem(last=False)
+        return cached
 
     def make(self, observed: Sequence[int], excluded: Sequence[int], answers: Sequence[int],
              overrides: Sequence[TargetAnnotations], rng: np.random.Generator) -> Example | None:
@@ -102,7 +116,7 @@ class ExampleMaker:
         common_ic = np.zeros((len(observed), len(terms)), dtype=np.float16)
         kind = np.zeros((len(observed), len(terms)), dtype=np.int8)
         for i, q in enumerate(observed):
-            _, ic, k = self.state.paths.of(int(q))
+            ic, k = self._paths(int(q))
             common_ic[i], kind[i] = ic[terms], k[terms]
         excluded_frequency = np.zeros((len(excluded), len(candidates)), dtype=np.float32)
         frequencies = np.concatenate([r.frequencies for r in rows])
@@ -156,7 +170,9 @@ def train(examples: list[Example], validate: Callable[[AttentionWeights], float]
         order = rng.permutation(len(examples))
         for s in range(0, len(order), settings.batch):
             optimiser.zero_grad()
-            loss = torch.stack([model.loss(examples[i]) for i in order[s:s + settings.batch]]).mean()
+            batch = [examples[i] for i in order[s:s + settings.batch]]
+            weights = torch.tensor([e.weight for e in batch], dtype=torch.float64)
+            loss = (torch.stack([model.loss(e) for e in batch]) * weights).sum() / weights.sum()
             loss.backward()
             optimiser.step()
             losses.append(float(loss.detach()))

@@ -74,9 +74,9 @@ class PipelineDecider:
         return decider
 
     def _model_dir(self) -> Path:
-        from kgdecide.pipeline import default_model_dir
+        from kgdecide.packs.clinical.models import model_dir_for
 
-        return default_model_dir(self.home, self.store.projection())
+        return model_dir_for(self.home, self.store.projection())
 
     def _model_file(self) -> Path:
         from kgdecide.score.attention import MODEL_FILE

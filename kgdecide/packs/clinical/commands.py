@@ -40,12 +40,13 @@ def shared_data_dir() -> Path:
 
 
 def models_dir(settings: Settings, store: str) -> Path:
-    """Where ``kgdecide train`` writes the models of the store's current graph version."""
+    """Where the models of the store's current graph version are read from (trained under the
+    home directory, else shipped for that version: :mod:`kgdecide.packs.clinical.models`)."""
     from kgdecide.graph.embedded import EmbeddedStore
-    from kgdecide.pipeline import default_model_dir
+    from kgdecide.packs.clinical.models import model_dir_for
 
     graph = EmbeddedStore.from_path(settings.store_dir(store)).projection()
-    return default_model_dir(settings.home, graph)
+    return model_dir_for(settings.home, graph)
 
 
 def make_ranker(settings: Settings, store: str, scorer: str, diseases: str = "all",
@@ -56,14 +57,15 @@ def make_ranker(settings: Settings, store: str, scorer: str, diseases: str = "al
     --cases``)."""
     from kgdecide.graph.embedded import EmbeddedStore
     from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN, DISEASE_PREFIXES
-    from kgdecide.pipeline import Ranker, default_model_dir
+    from kgdecide.packs.clinical.models import model_dir_for
+    from kgdecide.pipeline import Ranker
     from kgdecide.score import scorer_class
     from kgdecide.score.attention import MODEL_FILE, AttentionSettings
     from kgdecide.score.calibration import CALIBRATION_FILE, load_calibration
 
     scorer_class(scorer)  # an unknown name fails before the graph is loaded
     graph_store = EmbeddedStore.from_path(settings.store_dir(store))
-    models = default_model_dir(settings.home, graph_store.projection())
+    models = model_dir_for(settings.home, graph_store.projection())
     scorer_settings = AttentionSettings(models / MODEL_FILE) if scorer == "attention" else None
     calibration = load_calibration(models / CALIBRATION_FILE, scorer)
     spec = CLINICAL_DOMAIN if case_evidence else CLINICAL_DOMAIN.without_evidence()
@@ -149,9 +151,12 @@ def _rank_into(tmp: Path, ranker: Any, cases: Any, top: int, counts: dict[str, i
               help="Budget for the training epochs (examples and calibration come on top).")
 @click.option("--calibrate-only", is_flag=True,
               help="Keep the saved attention model; refit the calibrations and the default.")
+@click.option("--check", is_flag=True,
+              help="Train nothing: exit 0 when a finished model (trained here or shipped with "
+                   "kgdecide) exists for the store's graph version, else 1.")
 @click.pass_obj
 def train(settings: Settings, store: str, cases_path: Path | None, simulated: int,
-          max_minutes: float, calibrate_only: bool) -> None:
+          max_minutes: float, calibrate_only: bool, check: bool) -> None:
     """Train the attention scorer, calibrate every scorer and choose the default, for a store's
     graph version.
 
@@ -162,13 +167,20 @@ def train(settings: Settings, store: str, cases_path: Path | None, simulated: in
     import dataclasses
     import time
 
+    if check:
+        from kgdecide.packs.clinical.models import MARKER
+
+        found = (models_dir(settings, store) / MARKER).is_file()
+        click.echo(f"a trained model {'exists' if found else 'does not exist'} for this graph")
+        raise SystemExit(0 if found else 1)
     from kgdecide.graph.embedded import EmbeddedStore
     from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN, DISEASE_PREFIXES
     from kgdecide.packs.clinical.training import (
         DEFAULT_FILE, attention_ranker, calibrate, choose_default, save_default, train_attention,
         training_data,
     )
-    from kgdecide.pipeline import Ranker, default_model_dir
+    from kgdecide.packs.clinical.models import trained_dir
+    from kgdecide.pipeline import Ranker
     from kgdecide.score.attention import MODEL_FILE, AttentionWeights
     from kgdecide.score.train import TrainSettings
 
@@ -178,7 +190,7 @@ def train(settings: Settings, store: str, cases_path: Path | None, simulated: in
         raise click.ClickException(f"no development cases at {cases_path}; pass --cases")
     graph_store = EmbeddedStore.from_path(settings.store_dir(store))
     graph = graph_store.projection()
-    out_dir = default_model_dir(settings.home, graph)
+    out_dir = trained_dir(settings.home, graph)
     data = training_data(graph_store, CLINICAL_DOMAIN, cases_path)
     prefixes = DISEASE_PREFIXES["omim"]
     model_path = out_dir / MODEL_FILE

@@ -162,3 +162,30 @@ def test_training_on_simulated_patients_beats_the_starting_point(graph: ArrayGra
 
     trained = train(examples(300, 1), mrr, graph.version, settings)
     assert mrr(trained) > mrr(AttentionWeights.initial(graph.version)) + 0.02
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_batched_deletions_equal_rescoring_without_each_annotation(graph: ArrayGraph,
+                                                                   hard: bool) -> None:
+    scorer = AttentionScorer(TOY_SPEC).with_weights(graph, _random_weights(graph, 7, hard_match=float(hard)))
+    state = scorer.prepare(graph)
+    rows = _rows(graph, ["5", "17", "23", "9", "31"])
+    present = [True, True, True, False, False]
+    result = scorer.score(graph, rows, present)
+    candidates = np.array([0, 5, 11])
+    width = max(len(state.table.row(int(t)).terms) for t in candidates) + 1
+    annotations = np.full((3, width), -1)
+    for p, t in enumerate(candidates.tolist()):
+        terms = state.table.row(t).terms
+        annotations[p, :len(terms)] = state.index.term_rows[terms]
+    out = scorer.deleted_contributions(graph, result, candidates, annotations)
+    for p, t in enumerate(candidates.tolist()):
+        own = state.table.row(t)
+        for b in range(width):
+            if annotations[p, b] < 0:
+                np.testing.assert_array_equal(out[p, :, b], result.contributions[:, t])
+                continue
+            keep = np.arange(len(own.terms)) != b
+            without = TargetAnnotations(t, own.terms[keep], own.frequencies[keep], own.evidence[keep])
+            _, expected = scorer._target_score(state, rows, present, without)
+            np.testing.assert_allclose(out[p, :, b], expected, atol=1e-10)
