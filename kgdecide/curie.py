@@ -23,13 +23,11 @@ carry their local name only (``Disease``); :func:`schema_name` and :func:`schema
 
 from __future__ import annotations
 
+from importlib import resources
 from urllib.parse import quote, unquote
 
 #: Our schema's namespace (node types, relations, property keys).
 KGD = "https://w3id.org/kgdecide/schema#"
-
-_FIBO = "https://spec.edmcouncil.org/fibo/ontology/"
-_OMG = "https://www.omg.org/spec/"
 
 #: prefix -> namespace. Alternative prefixes for one namespace (``dct``/``dcterms``) expand
 #: alike; ``compress`` uses the one listed first.
@@ -57,342 +55,17 @@ PREFIXES: dict[str, str] = {
     "sm": "http://www.omg.org/techprocess/ab/SpecificationMetadata/",
 }
 
-# The prefixes the FIBO RDF/XML files declare, as "prefix-without-fibo- path-under-ontology/".
-_FIBO_TABLE = """
-actus-act ACTUS/ACTUSContractTerms/
-actus-actm ACTUS/ACTUSContractTermMapping/
-actus-acv ACTUS/ACTUSTaxonomy/
-actus-mod ACTUS/MetadataACTUS/
-be-all BE/AllBE/
-be-corp-corp BE/Corporations/Corporations/
-be-corp-mod BE/Corporations/MetadataBECorporations/
-be-fct-fct BE/FunctionalEntities/FunctionalEntities/
-be-fct-mod BE/FunctionalEntities/MetadataBEFunctionalEntities/
-be-fct-pub BE/FunctionalEntities/Publishers/
-be-ge-caj BE/GovernmentEntities/NorthAmericanJurisdiction/CAGovernmentEntitiesAndJurisdictions/
-be-ge-casj BE/GovernmentEntities/AsianJurisdiction/CentralAsiaGovernmentEntitiesAndJurisdictions/
-be-ge-cbj BE/GovernmentEntities/NorthAmericanJurisdiction/CaribbeanGovernmentEntitiesAndJurisdictions/
-be-ge-ctlaj BE/GovernmentEntities/LatinAmericanJurisdiction/CentralAmericanGovernmentEntitiesAndJurisdictions/
-be-ge-easj BE/GovernmentEntities/AsianJurisdiction/EasternAsiaGovernmentEntitiesAndJurisdictions/
-be-ge-eeuj BE/GovernmentEntities/EuropeanJurisdiction/EasternEuropeGovernmentEntitiesAndJurisdictions/
-be-ge-euj BE/GovernmentEntities/EuropeanJurisdiction/EUGovernmentEntitiesAndJurisdictions/
-be-ge-ge BE/GovernmentEntities/GovernmentEntities/
-be-ge-mod BE/GovernmentEntities/MetadataBEGovernmentEntities/
-be-ge-mxj BE/GovernmentEntities/NorthAmericanJurisdiction/MXGovernmentEntitiesAndJurisdictions/
-be-ge-neuj BE/GovernmentEntities/EuropeanJurisdiction/NorthernEuropeGovernmentEntitiesAndJurisdictions/
-be-ge-saj BE/GovernmentEntities/LatinAmericanJurisdiction/SouthAmericanGovernmentEntitiesAndJurisdictions/
-be-ge-sasj BE/GovernmentEntities/AsianJurisdiction/SouthernAsiaGovernmentEntitiesAndJurisdictions/
-be-ge-seasj BE/GovernmentEntities/AsianJurisdiction/SoutheasternAsiaGovernmentEntitiesAndJurisdictions/
-be-ge-seuj BE/GovernmentEntities/EuropeanJurisdiction/SouthernEuropeGovernmentEntitiesAndJurisdictions/
-be-ge-ukj BE/GovernmentEntities/EuropeanJurisdiction/UKGovernmentEntitiesAndJurisdictions/
-be-ge-usj BE/GovernmentEntities/NorthAmericanJurisdiction/USGovernmentEntitiesAndJurisdictions/
-be-ge-wasj BE/GovernmentEntities/AsianJurisdiction/WesternAsiaGovernmentEntitiesAndJurisdictions/
-be-ge-weuj BE/GovernmentEntities/EuropeanJurisdiction/WesternEuropeGovernmentEntitiesAndJurisdictions/
-be-le-cb BE/LegalEntities/CorporateBodies/
-be-le-fbo BE/LegalEntities/FormalBusinessOrganizations/
-be-le-lei BE/LegalEntities/LEIEntities/
-be-le-lp BE/LegalEntities/LegalPersons/
-be-le-mod BE/LegalEntities/MetadataBELegalEntities/
-be-mod BE/MetadataBE/
-be-oac-cctl BE/OwnershipAndControl/CorporateControl/
-be-oac-cown BE/OwnershipAndControl/CorporateOwnership/
-be-oac-cpty BE/OwnershipAndControl/ControlParties/
-be-oac-exec BE/OwnershipAndControl/Executives/
-be-oac-mod BE/OwnershipAndControl/MetadataBEOwnershipAndControl/
-be-oac-opty BE/OwnershipAndControl/OwnershipParties/
-be-plc-mod BE/PrivateLimitedCompanies/MetadataBEPrivateLimitedCompanies/
-be-plc-plc BE/PrivateLimitedCompanies/PrivateLimitedCompanies/
-be-ptr-mod BE/Partnerships/MetadataBEPartnerships/
-be-ptr-ptr BE/Partnerships/Partnerships/
-be-sps-mod BE/SoleProprietorships/MetadataBESoleProprietorships/
-be-sps-sps BE/SoleProprietorships/SoleProprietorships/
-be-tr-mod BE/Trusts/MetadataBETrusts/
-be-tr-tr BE/Trusts/Trusts/
-beeu-all BE/AllBE-Europe/
-bena-all BE/AllBE-NorthAmerica/
-beref-all BE/AllBE-ReferenceIndividuals/
-bp-iss-ambs BP/SecuritiesIssuance/AgencyMBSIssuance/
-bp-iss-dbti BP/SecuritiesIssuance/DebtIssuance/
-bp-iss-doc BP/SecuritiesIssuance/IssuanceDocuments/
-bp-iss-ipo BP/SecuritiesIssuance/EquitiesIPOIssuance/
-bp-iss-mbs BP/SecuritiesIssuance/MBSIssuance/
-bp-iss-mod BP/SecuritiesIssuance/MetadataBPSecuritiesIssuance/
-bp-iss-muni BP/SecuritiesIssuance/MuniIssuance/
-bp-iss-pmbs BP/SecuritiesIssuance/PrivateLabelMBSIssuance/
-bp-iss-prc BP/SecuritiesIssuance/IssuanceProcess/
-bp-mod BP/MetadataBP/
-bp-prc-fcp BP/Process/FinancialContextAndProcess/
-bp-prc-mod BP/Process/MetadataBPProcess/
-cae-all CAE/AllCAE/
-cae-ce-15022 CAE/CorporateEvents/ISO15022-CorporateActionIndividuals/
-cae-ce-GLEIF CAE/CorporateEvents/GLEIF-CorporateActionIndividuals/
-cae-ce-act CAE/CorporateEvents/CorporateActions/
-cae-ce-mod CAE/CorporateEvents/MetadataCAECorporateEvents/
-cae-ce-srca CAE/CorporateEvents/SecurityRelatedCorporateActions/
-cae-mod CAE/MetadataCAE/
-der-all DER/AllDER/
-der-cr-cds DER/CreditDerivatives/CreditDefaultSwaps/
-der-cr-mod DER/CreditDerivatives/MetadataDERCreditDerivatives/
-der-drc-bsc DER/DerivativesContracts/DerivativesBasics/
-der-drc-comm DER/DerivativesContracts/CommoditiesContracts/
-der-drc-cur DER/DerivativesContracts/CurrencyContracts/
-der-drc-exo DER/DerivativesContracts/ExoticOptions/
-der-drc-ff DER/DerivativesContracts/FuturesAndForwards/
-der-drc-ma DER/DerivativesContracts/DerivativesMasterAgreements/
-der-drc-mod DER/DerivativesContracts/MetadataDERDerivativesContracts/
-der-drc-opt DER/DerivativesContracts/Options/
-der-drc-raw DER/DerivativesContracts/RightsAndWarrants/
-der-drc-str DER/DerivativesContracts/StructuredInstruments/
-der-drc-swp DER/DerivativesContracts/Swaps/
-der-drc-swpind DER/DerivativesContracts/SwapsIndividuals/
-der-mod DER/MetadataDER/
-der-rat-mod DER/RateDerivatives/MetadataDERRateDerivatives/
-der-rtd-irswp DER/RateDerivatives/IRSwaps/
-der-rtd-rtd DER/RateDerivatives/RateDerivatives/
-der-sbd-eqs DER/SecurityBasedDerivatives/EquitySwaps/
-der-sbd-mod DER/SecurityBasedDerivatives/MetadataDERSecurityBasedDerivatives/
-der-sbd-sbd DER/SecurityBasedDerivatives/SecurityBasedDerivatives/
-derri-all DER/AllDER-ReferenceIndividuals/
-dev AboutFIBODev/
-dev-tbox AboutFIBODev-TBoxOnly/
-exmp-le-djiac EXMP/LegalEntities/DowJonesIndustrialAverageCompanies/
-exmp-le-djiaex EXMP/LegalEntities/DowJonesIndustrialAverageExecutives/
-exmp-le-finst EXMP/LegalEntities/FinancialInstitutionExamples/
-exmp-le-mktex EXMP/LegalEntities/MarketsAndExchangesExamples/
-exmp-le-mod EXMP/LegalEntities/MetadataEXMPLegalEntities/
-exmp-mod EXMP/MetadataEXMP/
-exmp-sec-eqex EXMP/Securities/EquitiesExamples/
-exmp-sec-eqind EXMP/Securities/EquityIndexExamples/
-exmp-sec-irsex EXMP/Securities/IRSwapExamples/
-exmp-sec-mod EXMP/Securities/MetadataEXMPSecurities/
-fbc-all FBC/AllFBC/
-fbc-dae-cre FBC/DebtAndEquities/CreditEvents/
-fbc-dae-crt FBC/DebtAndEquities/CreditRatings/
-fbc-dae-dbt FBC/DebtAndEquities/Debt/
-fbc-dae-gty FBC/DebtAndEquities/Guaranty/
-fbc-dae-mod FBC/DebtAndEquities/MetadataFBCDebtAndEquities/
-fbc-fct-bc FBC/FunctionalEntities/BusinessCenters/
-fbc-fct-bci FBC/FunctionalEntities/BusinessCentersIndividuals/
-fbc-fct-breg FBC/FunctionalEntities/BusinessRegistries/
-fbc-fct-cafse FBC/FunctionalEntities/NorthAmericanEntities/CAFinancialServicesEntities/
-fbc-fct-cajrga FBC/FunctionalEntities/NorthAmericanEntities/CARegulatoryAgencies/
-fbc-fct-cra FBC/FunctionalEntities/CommercialRegistrationAuthorities/
-fbc-fct-eufse FBC/FunctionalEntities/EuropeanEntities/EUFinancialServicesEntities/
-fbc-fct-eufseind FBC/FunctionalEntities/EuropeanEntities/EuropeanFinancialServicesEntitiesIndividuals/
-fbc-fct-eurga FBC/FunctionalEntities/EuropeanEntities/EURegulatoryAgencies/
-fbc-fct-fse FBC/FunctionalEntities/FinancialServicesEntities/
-fbc-fct-ireg FBC/FunctionalEntities/InternationalRegistriesAndAuthorities/
-fbc-fct-mkt FBC/FunctionalEntities/Markets/
-fbc-fct-mkti FBC/FunctionalEntities/MarketsIndividuals/
-fbc-fct-mod FBC/FunctionalEntities/MetadataFBCFunctionalEntities/
-fbc-fct-rga FBC/FunctionalEntities/RegulatoryAgencies/
-fbc-fct-usfse FBC/FunctionalEntities/NorthAmericanEntities/USFinancialServicesEntities/
-fbc-fct-usjrga FBC/FunctionalEntities/NorthAmericanEntities/USRegulatoryAgencies/
-fbc-fct-usnic FBC/FunctionalEntities/NorthAmericanEntities/USNationalInformationCenterControlledVocabularies/
-fbc-fi-fi FBC/FinancialInstruments/FinancialInstruments/
-fbc-fi-ip FBC/FinancialInstruments/InstrumentPricing/
-fbc-fi-mod FBC/FinancialInstruments/MetadataFBCFinancialInstruments/
-fbc-fi-stl FBC/FinancialInstruments/Settlement/
-fbc-mod FBC/MetadataFBC/
-fbc-pas-caa FBC/ProductsAndServices/ClientsAndAccounts/
-fbc-pas-fpas FBC/ProductsAndServices/FinancialProductsAndServices/
-fbc-pas-mod FBC/ProductsAndServices/MetadataFBCProductsAndServices/
-fbceu-all FBC/AllFBC-Europe/
-fbceuna-all FBC/AllFBC-EuropeAndNorthAmerica/
-fbcna-all FBC/AllFBC-NorthAmerica/
-fbcnaex-all FBC/AllFBC-NorthAmericanExamples/
-fbcri-all FBC/AllFBC-ReferenceIndividuals/
-fbcrm-all FBC/AllFBC-ReferenceMarkets/
-fnd-aap-agt FND/AgentsAndPeople/Agents/
-fnd-aap-mod FND/AgentsAndPeople/MetadataFNDAgentsAndPeople/
-fnd-aap-ppl FND/AgentsAndPeople/People/
-fnd-acc-4217 FND/Accounting/ISO4217-CurrencyCodes/
-fnd-acc-aeq FND/Accounting/AccountingEquity/
-fnd-acc-csf FND/Accounting/CashFlows/
-fnd-acc-cur FND/Accounting/CurrencyAmount/
-fnd-acc-mod FND/Accounting/MetadataFNDAccounting/
-fnd-agr-agr FND/Agreements/Agreements/
-fnd-agr-ctr FND/Agreements/Contracts/
-fnd-agr-mod FND/Agreements/MetadataFNDAgreements/
-fnd-all FND/AllFND/
-fnd-arr-arr FND/Arrangements/Arrangements/
-fnd-arr-asmt FND/Arrangements/Assessments/
-fnd-arr-cls FND/Arrangements/ClassificationSchemes/
-fnd-arr-doc FND/Arrangements/Documents/
-fnd-arr-id FND/Arrangements/IdentifiersAndIndices/
-fnd-arr-lif FND/Arrangements/Lifecycles/
-fnd-arr-mod FND/Arrangements/MetadataFNDArrangements/
-fnd-arr-rep FND/Arrangements/Reporting/
-fnd-arr-rt FND/Arrangements/Ratings/
-fnd-dt-bd FND/DatesAndTimes/BusinessDates/
-fnd-dt-fd FND/DatesAndTimes/FinancialDates/
-fnd-dt-mod FND/DatesAndTimes/MetadataFNDDatesAndTimes/
-fnd-dt-oc FND/DatesAndTimes/Occurrences/
-fnd-gao-mod FND/GoalsAndObjectives/MetadataFNDGoalsAndObjectives/
-fnd-gao-obj FND/GoalsAndObjectives/Objectives/
-fnd-law-cor FND/Law/LegalCore/
-fnd-law-lcap FND/Law/LegalCapacity/
-fnd-law-mod FND/Law/MetadataFNDLaw/
-fnd-mod FND/MetadataFND/
-fnd-oac-ctl FND/OwnershipAndControl/Control/
-fnd-oac-mod FND/OwnershipAndControl/MetadataFNDOwnershipAndControl/
-fnd-oac-oac FND/OwnershipAndControl/OwnershipAndControl/
-fnd-oac-own FND/OwnershipAndControl/Ownership/
-fnd-org-fm FND/Organizations/FormalOrganizations/
-fnd-org-mod FND/Organizations/MetadataFNDOrganizations/
-fnd-pas-mod FND/ProductsAndServices/MetadataFNDProductsAndServices/
-fnd-pas-pas FND/ProductsAndServices/ProductsAndServices/
-fnd-pas-psch FND/ProductsAndServices/PaymentsAndSchedules/
-fnd-plc-adr FND/Places/Addresses/
-fnd-plc-fac FND/Places/Facilities/
-fnd-plc-mod FND/Places/MetadataFNDPlaces/
-fnd-plc-rp FND/Places/RealProperty/
-fnd-plc-uspsa FND/Places/NorthAmerica/USPostalServiceAddresses/
-fnd-plc-uspsai FND/Places/NorthAmerica/USPostalServiceAddressesIndividuals/
-fnd-plc-vrt FND/Places/VirtualPlaces/
-fnd-pty-mod FND/Parties/MetadataFNDParties/
-fnd-pty-pty FND/Parties/Parties/
-fnd-rel-mod FND/Relations/MetadataFNDRelations/
-fnd-rel-rel FND/Relations/Relations/
-fnd-txn-mkt FND/TransactionsExt/MarketTransactions/
-fnd-txn-mod FND/TransactionsExt/MetadataFNDTransactionsExt/
-fnd-txn-rea FND/TransactionsExt/REATransactions/
-fnd-txn-sec FND/TransactionsExt/SecuritiesTransactions/
-fnd-utl-alx FND/Utilities/Analytics/
-fnd-utl-av FND/Utilities/AnnotationVocabulary/
-fnd-utl-mod FND/Utilities/MetadataFNDUtilities/
-fndna-all FND/AllFND-NorthAmerica/
-ind-all IND/AllIND/
-ind-ei-caei IND/EconomicIndicators/NorthAmericanIndicators/CAEconomicIndicators/
-ind-ei-ei IND/EconomicIndicators/EconomicIndicators/
-ind-ei-mod IND/EconomicIndicators/MetadataINDEconomicIndicators/
-ind-ei-usei IND/EconomicIndicators/NorthAmericanIndicators/USEconomicIndicators/
-ind-fx-fx IND/ForeignExchange/ForeignExchange/
-ind-fx-mod IND/ForeignExchange/MetadataINDForeignExchange/
-ind-ind-ind IND/Indicators/Indicators/
-ind-ind-mod IND/Indicators/MetadataINDIndicators/
-ind-ir-cm IND/InterestRates/CommonInterestRates/
-ind-ir-ir IND/InterestRates/InterestRates/
-ind-ir-mdp IND/InterestRates/MarketDataProviders/
-ind-ir-mod IND/InterestRates/MetadataINDInterestRates/
-ind-mkt-bas IND/MarketIndices/BasketIndices/
-ind-mkt-mod IND/MarketIndices/MetadataINDMarketIndices/
-ind-mod IND/MetadataIND/
-indna-all IND/AllIND-NorthAmerica/
-indrr-all IND/AllIND-ReferenceRates/
-loan-all LOAN/AllLOAN/
-loan-ln-app LOAN/LoansGeneral/LoanApplications/
-loan-ln-ev LOAN/LoansGeneral/LoanEvents/
-loan-ln-ln LOAN/LoansGeneral/Loans/
-loan-ln-mod LOAN/LoansGeneral/MetadataLOANLoansGeneral/
-loan-ln-reg LOAN/LoansGeneral/LoansRegulatory/
-loan-mod LOAN/MetadataLOAN/
-loan-reln-cnst LOAN/RealEstateLoans/ConstructionLoans/
-loan-reln-hmda LOAN/RealEstateLoans/HomeMortgageDisclosureActCoveredMortgages/
-loan-reln-mod LOAN/RealEstateLoans/MetadataLOANRealEstateLoans/
-loan-reln-mtg LOAN/RealEstateLoans/Mortgages/
-loan-reln-org LOAN/RealEstateLoans/MortgageOrigination/
-loan-spc-cns LOAN/LoansSpecific/ConsumerLoans/
-loan-spc-com LOAN/LoansSpecific/CommercialLoans/
-loan-spc-crd LOAN/LoansSpecific/CardAccounts/
-loan-spc-grn LOAN/LoansSpecific/GreenLoans/
-loan-spc-mar LOAN/LoansSpecific/MarineFinance/
-loan-spc-mod LOAN/LoansSpecific/MetadataLOANLoansSpecific/
-loan-spc-prod LOAN/LoansSpecific/LoanProducts/
-loan-spc-stu LOAN/LoansSpecific/StudentLoans/
-md-civx-fun MD/CIVTemporal/FundsTemporal/
-md-civx-mod MD/CIVTemporal/MetadataMDCIVTemporal/
-md-dbtx-aly MD/DebtTemporal/DebtAnalytics/
-md-dbtx-mod MD/DebtTemporal/MetadataMDDebtTemporal/
-md-der-fut MD/DerivativesTemporal/FuturesTemporal/
-md-derx-eto MD/DerivativesTemporal/ETOptionsTemporal/
-md-derx-mod MD/DerivativesTemporal/MetadataMDDerivativesTemporal/
-md-mod MD/MetadataMD/
-md-temx-crs MD/TemporalCore/SecurityCreditStatuses/
-md-temx-mod MD/TemporalCore/MetadataMDTemporalCore/
-md-temx-trs MD/TemporalCore/SecurityTradingStatuses/
-prod AboutFIBOProd/
-prod-ref AboutFIBOProd-IncludingReferenceData/
-prod-tbox AboutFIBOProd-TBoxOnly/
-sec-all SEC/AllSEC/
-sec-dbt-abs SEC/Debt/AssetBackedSecurities/
-sec-dbt-bnd SEC/Debt/Bonds/
-sec-dbt-cdo SEC/Debt/CollateralizedDebtObligations/
-sec-dbt-dbti SEC/Debt/DebtInstruments/
-sec-dbt-dln SEC/Debt/DistributedLoans/
-sec-dbt-ex SEC/Debt/ExerciseConventions/
-sec-dbt-mbs SEC/Debt/MortgageBackedSecurities/
-sec-dbt-mod SEC/Debt/MetadataSECDebt/
-sec-dbt-pbs SEC/Debt/PoolBackedSecurities/
-sec-dbt-syn SEC/Debt/SyntheticCDOs/
-sec-dbt-tstd SEC/Debt/TradedShortTermDebt/
-sec-eq-10962 SEC/Equities/EquityCFIClassificationIndividuals/
-sec-eq-dr SEC/Equities/DepositaryReceipts/
-sec-eq-eq SEC/Equities/EquityInstruments/
-sec-eq-mod SEC/Equities/MetadataSECEquities/
-sec-fnd-mod SEC/Funds/MetadataSECFunds/
-sec-fund-civ SEC/Funds/CollectiveInvestmentVehicles/
-sec-fund-fund SEC/Funds/Funds/
-sec-mod SEC/MetadataSEC/
-sec-sec-ast SEC/Securities/SecurityAssets/
-sec-sec-bsk SEC/Securities/Baskets/
-sec-sec-cls SEC/Securities/SecuritiesClassification/
-sec-sec-eurst SEC/Securities/EuropeanSecurities/EUSecuritiesRestrictions/
-sec-sec-id SEC/Securities/SecuritiesIdentification/
-sec-sec-idind SEC/Securities/SecuritiesIdentificationIndividuals/
-sec-sec-iss SEC/Securities/SecuritiesIssuance/
-sec-sec-lst SEC/Securities/SecuritiesListings/
-sec-sec-mod SEC/Securities/MetadataSECSecurities/
-sec-sec-pls SEC/Securities/Pools/
-sec-sec-rst SEC/Securities/SecuritiesRestrictions/
-sec-sec-sch SEC/Securities/ParametricSchedules/
-sec-sec-usrst SEC/Securities/NorthAmericanSecurities/USSecuritiesRestrictions/
-seceu-all SEC/AllSEC-Europe/
-secna-all SEC/AllSEC-NorthAmerica/
-secri-all SEC/AllSEC-ReferenceIndividuals/
-spec MetadataFIBO/
-tst-fnd-ctl FND/OwnershipAndControl/TestControl/
-tst-fnd-org-fm FND/Organizations/TestFormalOrganizations/
-tst-fnd-own FND/OwnershipAndControl/TestOwnership/"""
 
-# The OMG Commons and Languages-Countries-Codes prefixes FIBO imports, as "prefix path-under-spec/".
-_OMG_TABLE = """
-cmns-av Commons/AnnotationVocabulary/
-cmns-bauth Commons/BusinessAuthorizations/
-cmns-cds Commons/CodesAndCodeSets/
-cmns-cls Commons/Classifiers/
-cmns-col Commons/Collections/
-cmns-cxtdsg Commons/ContextualDesignators/
-cmns-cxtid Commons/ContextualIdentifiers/
-cmns-doc Commons/Documents/
-cmns-dsg Commons/Designators/
-cmns-dt Commons/DatesAndTimes/
-cmns-id Commons/Identifiers/
-cmns-loc Commons/Locations/
-cmns-org Commons/Organizations/
-cmns-pts Commons/PartiesAndSituations/
-cmns-qtu Commons/QuantitiesAndUnits/
-cmns-ra Commons/RegistrationAuthorities/
-cmns-rga Commons/RegulatoryAgencies/
-cmns-rlcmp Commons/RolesAndCompositions/
-cmns-sfc Commons/SitesAndFacilities/
-cmns-txt Commons/TextDatatype/
-lcc-3166-1 LCC/Countries/ISO3166-1-CountryCodes/
-lcc-3166-2 LCC/Countries/ISO3166-2-SubdivisionCodes/
-lcc-3166-2-ca LCC/Countries/Regions/ISO3166-2-SubdivisionCodes-CA/
-lcc-3166-2-gb LCC/Countries/Regions/ISO3166-2-SubdivisionCodes-GB/
-lcc-3166-2-mx LCC/Countries/Regions/ISO3166-2-SubdivisionCodes-MX/
-lcc-3166-2-us LCC/Countries/Regions/ISO3166-2-SubdivisionCodes-US/
-lcc-cr LCC/Countries/CountryRepresentation/"""
+def _read_prefix_file(name: str) -> dict[str, str]:
+    """The ``prefix<TAB>namespace`` lines of a file in ``kgdecide/data``, in file order."""
+    text = resources.files("kgdecide").joinpath("data", name).read_text(encoding="utf-8")
+    rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
+    return {prefix: namespace for prefix, namespace in rows}
 
-for _line in _FIBO_TABLE.split("\n"):
-    if _line:
-        _prefix, _path = _line.split()
-        PREFIXES[f"fibo-{_prefix}"] = _FIBO + _path
-for _line in _OMG_TABLE.split("\n"):
-    if _line:
-        _prefix, _path = _line.split()
-        PREFIXES[_prefix] = _OMG + _path
+
+# The ~320 prefixes the FIBO RDF/XML files declare, and the OMG vocabularies they import: data,
+# not code, so they live in a file (read once, after the core prefixes above).
+PREFIXES.update(_read_prefix_file("prefixes.tsv"))
 
 #: namespace -> the prefix ``compress`` writes (the first one listed for it).
 _BY_NAMESPACE: dict[str, str] = {}
@@ -490,6 +163,11 @@ CATEGORIES: dict[str, str] = {
 }
 
 
+#: Our node type -> Biolink category, relation -> Biolink predicate (the inverses, for export).
+CATEGORY_OF: dict[str, str] = {ours: category for category, ours in CATEGORIES.items()}
+PREDICATE_OF: dict[str, str] = {ours: p for p, ours in RELATIONS.items() if p.startswith("biolink:")}
+
+
 def schema_name(curie: str) -> str:
     """Our name for a term: ``kgd:`` terms by their local name, anything else as given.
 
@@ -524,6 +202,24 @@ def type_name(category: str) -> str:
     ('Disease', 'Gene', 'owl:Class')
     """
     return CATEGORIES.get(category) or schema_name(category)
+
+
+def category_of(node_type: str) -> str:
+    """The Biolink category (or CURIE) a node type is exported as; inverse of :func:`type_name`.
+
+    >>> category_of("Disease"), category_of("Entity"), category_of("Pathway"), category_of("owl:Class")
+    ('biolink:Disease', 'biolink:NamedThing', 'kgd:Pathway', 'owl:Class')
+    """
+    return CATEGORY_OF.get(node_type) or schema_curie(node_type)
+
+
+def predicate_of(relation: str) -> str:
+    """The predicate CURIE a relation is exported as in KGX; inverse of :func:`relation_name`.
+
+    >>> predicate_of("is_a"), predicate_of("has_phenotype"), predicate_of("treats"), predicate_of("skos:exactMatch")
+    ('biolink:subclass_of', 'biolink:has_phenotype', 'kgd:treats', 'skos:exactMatch')
+    """
+    return PREDICATE_OF.get(relation) or schema_curie(relation)
 
 
 #: Where node ids that are neither CURIEs nor IRIs (``gene42`` from a CSV file) live as IRIs.

@@ -11,26 +11,24 @@ types, labels, synonyms and edges (blank nodes are renumbered).
 
 KGX: ``PREFIX_nodes.tsv`` (id, category, name, synonym, description, then one column per node
 property) and ``PREFIX_edges.tsv`` (subject, predicate, object, then one column per edge
-property), with the inverse of the mapping :mod:`kgdecide.ingest.kgx` reads.
+property), with the inverse of the mapping :mod:`kgdecide.ingest.kgx` reads
+(:func:`~kgdecide.curie.category_of`, :func:`~kgdecide.curie.predicate_of`).
 """
 
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Iterable
 from pathlib import Path
 
-from kgdecide.curie import expand, node_iri, schema_curie
+from kgdecide.curie import category_of, expand, predicate_of, schema_curie
+from kgdecide.graph.ntriples import nt_double, nt_string, nt_term
 from kgdecide.graph.store import GraphStore
-from kgdecide.ingest.kgx import category_of, predicate_of
 from kgdecide.types import Edge, Node, PropertyValue
 
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 _ALT_LABEL = "<http://www.w3.org/2004/02/skos/core#altLabel>"
-_DOUBLE = "^^<http://www.w3.org/2001/XMLSchema#double>"
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
 def export_ntriples(store: GraphStore, out: Path | str) -> list[Path]:
@@ -54,32 +52,6 @@ def export_ntriples(store: GraphStore, out: Path | str) -> list[Path]:
         for edge in store.iter_edges():
             f.write(f"{nt_term(edge.subject)} {_relation_iri(edge.relation)} {nt_term(edge.object)} .\n")
     return [out]
-
-
-def nt_term(node_id: str) -> str:
-    """A node as an N-Triples term: ``<iri>``, or ``_:b`` for a blank node.
-
-    >>> nt_term("HP:0001250")
-    '<http://purl.obolibrary.org/obo/HP_0001250>'
-    """
-    iri = node_iri(node_id)
-    return iri if iri.startswith("_:") else f"<{iri}>"
-
-
-def nt_double(number: float) -> str:
-    """An ``xsd:double`` literal; NaN and the infinities in their XSD spelling.
-
-    >>> nt_double(0.5), nt_double(float("inf")).split("^^")[0]
-    ('"0.5"^^<http://www.w3.org/2001/XMLSchema#double>', '"INF"')
-    """
-    text = "NaN" if math.isnan(number) else ("INF" if number > 0 else "-INF") \
-        if math.isinf(number) else repr(number)
-    return f'"{text}"{_DOUBLE}'
-
-
-def nt_string(text: str) -> str:
-    """A plain string literal, escaped for N-Triples."""
-    return '"' + text.translate(_ESCAPES) + '"'
 
 
 def _class_iri(node_type: str) -> str:

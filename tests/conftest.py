@@ -2,12 +2,16 @@
 
 Real data lives beside the repo in ``../shared/data`` (or ``$KGDECIDE_SHARED_DATA``). Locally a
 test that needs it skips when it is missing; under ``CI=true`` it fails, so CI can never pass by
-skipping the real-data tests.
+skipping the real-data tests. The same holds for the real Neo4j server and the browser: under
+``CI=true`` :func:`pytest_runtest_makereport` turns any skip of a test marked ``neo4j``,
+``browser`` or ``shared_data`` (or using the ``shared_data`` fixture) into a failure, however the
+skip came about (``require``, ``pytest.skip``, ``skipif``, ``importorskip``).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,6 +39,28 @@ def require(condition: bool, reason: str) -> None:
     if in_ci():
         pytest.fail(f"{reason} (CI=true: required, not skipped)", pytrace=False)
     pytest.skip(reason)
+
+
+#: Markers of tests that need a real component; under CI=true they may not skip.
+REQUIRED_IN_CI = ("neo4j", "browser", "shared_data")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Under CI=true, a skipped test that needs Neo4j, a browser or the real data fails."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    if not (report.skipped and in_ci()) or hasattr(report, "wasxfail"):
+        return
+    needs = [m for m in REQUIRED_IN_CI if item.get_closest_marker(m) is not None]
+    if "shared_data" in getattr(item, "fixturenames", ()) and "shared_data" not in needs:
+        needs.append("shared_data")
+    if needs:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = (f"{item.nodeid} needs {', '.join(needs)} but skipped under CI=true "
+                           f"({reason}); CI must run it: set the component up in scripts/test-services "
+                           "or scripts/setup")
 
 
 @pytest.fixture(scope="session")

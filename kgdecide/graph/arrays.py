@@ -8,6 +8,7 @@ one :class:`~kgdecide.graph.columns.Column` per edge property aligned with that 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -355,3 +356,13 @@ def properties_at(columns: Mapping[str, Column], row: int) -> dict[str, Property
     """The present values of every column at ``row``."""
     values = {key: col.get(row) for key, col in columns.items()}
     return {key: value for key, value in values.items() if value is not None}
+
+
+def content_version(g: ArrayGraph) -> str:
+    """``name/source_version/hash`` for a graph that was never written as a snapshot."""
+    digest = hashlib.sha256()
+    for node in g.iter_nodes():
+        digest.update(repr((node.id, node.type, node.label, node.synonyms, sorted(node.properties.items()))).encode())
+    for edge in g.iter_edges():
+        digest.update(repr((edge.subject, edge.relation, edge.object, sorted(edge.properties.items()))).encode())
+    return f"{g.meta.get('name', 'graph')}/{g.meta.get('source_version', 'unversioned')}/{digest.hexdigest()[:12]}"

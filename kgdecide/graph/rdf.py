@@ -5,8 +5,9 @@ The triples are the truth; scorers and the protocol's reads use :meth:`RdfStore.
 cached (like :mod:`kgdecide.graph.neo4j`), so a request never issues one SPARQL query per node.
 Point reads (``get_node``, ``neighbors``, paths, ...) go through that projection too: the mapping
 from triples to nodes (first label wins, blank nodes numbered, CURIEs compressed, OWL types giving
-way to domain classes) is :mod:`kgdecide.ingest.rdf`'s and is defined over the whole triple set,
-so reading it back per node in SPARQL would be a second, diverging copy of it. SPARQL itself is
+way to domain classes) is :mod:`kgdecide.graph.rdf_mapping`'s, the one the RDF file readers use,
+and is defined over the whole triple set, so reading it back per node in SPARQL would be a second,
+diverging copy of it. SPARQL itself is
 served to explorers by :mod:`kgdecide.web.sparql`.
 
 The RDF shape of a kgdecide graph (``write_graph``), in the default graph:
@@ -51,11 +52,11 @@ from typing import TYPE_CHECKING, Any
 
 from kgdecide.curie import KGD, compress, expand, node_id, node_iri, relation_name, schema_curie, schema_name
 from kgdecide.errors import ConfigError, StoreUnavailable
-from kgdecide.export import nt_double, nt_string, nt_term
 from kgdecide.graph import is_rdf_store
-from kgdecide.graph.arrays import ArrayGraph
+from kgdecide.graph.arrays import ArrayGraph, content_version
 from kgdecide.graph.builder import UNTYPED, GraphBuilder
 from kgdecide.graph.embedded import EmbeddedStore
+from kgdecide.graph.ntriples import nt_double, nt_string, nt_term
 from kgdecide.graph.versioned import Versioned
 from kgdecide.progress import Advance, no_progress
 from kgdecide.types import Direction, Edge, GraphCounts, Node, Path as GraphPath, PropertyValue, Subgraph
@@ -134,8 +135,6 @@ class RdfStore:
     def write_graph(self, graph: ArrayGraph | Any, advance: Advance = no_progress) -> str:
         """Replace the store's content with a built graph in kgdecide's RDF shape; returns the
         graph version. ``graph`` is an :class:`ArrayGraph` or a store with ``projection()``."""
-        from kgdecide.graph.neo4j import content_version
-
         g: ArrayGraph = graph if isinstance(graph, ArrayGraph) else graph.projection()
         version = g.version or content_version(g)
         with tempfile.TemporaryDirectory(prefix="kgdecide-rdf-") as tmp:
@@ -425,8 +424,7 @@ def read_graph(store: ox.Store, meta: dict[str, str] | None = None) -> ArrayGrap
     """The projection of a store's default graph (see the module docstring for the shape)."""
     import pyoxigraph as ox
 
-    from kgdecide.ingest import IngestReport
-    from kgdecide.ingest.rdf import _apply, _Collector
+    from kgdecide.graph.rdf_mapping import TripleCollector, apply_triples
 
     meta = meta or {}
     shaped = _list_keys(store)  # None: not written by kgdecide, every triple maps as ingest does
@@ -456,7 +454,7 @@ def read_graph(store: ox.Store, meta: dict[str, str] | None = None) -> ArrayGrap
         else:
             plain.append(q.triple)
     builder = GraphBuilder(meta.get("name") or "rdf", meta.get("source_version") or "unversioned")
-    collector = _Collector()
+    collector = TripleCollector()
     # Nodes in their recorded row order first, so the projection's rows match the graph written.
     rest = []
     for t in plain:
@@ -469,7 +467,7 @@ def read_graph(store: ox.Store, meta: dict[str, str] | None = None) -> ArrayGrap
         collector.add(t)
     for t in rest:
         collector.add(t)
-    _apply(builder, collector.triples(), IngestReport(Path("."), "rdf"))
+    apply_triples(builder, collector.triples())
     names = _Names()
     _add_node_lists(builder, groups, positions, names)
     edge_lists = set((shaped or {}).get("edge_list_key", ()))
@@ -534,9 +532,9 @@ def _add_edge_properties(builder: GraphBuilder, annotations: dict[Any, list[tupl
 
 def _python_value(literal: Any) -> PropertyValue:
     """Numbers (any XSD numeric type) as floats, as the RDF ingest reads them; else the text."""
-    from kgdecide.ingest.rdf import _NUMBERS
+    from kgdecide.graph.rdf_mapping import NUMERIC_DATATYPES
 
-    if literal.datatype.value in _NUMBERS:
+    if literal.datatype.value in NUMERIC_DATATYPES:
         try:
             return float(literal.value)
         except ValueError:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kgdecide.curie import CATEGORIES, RELATIONS, relation_name, schema_curie, type_name
+from kgdecide.curie import relation_name, type_name
 from kgdecide.errors import IngestError
 from kgdecide.graph.builder import GraphBuilder
 from kgdecide.ingest import IngestOptions, IngestReport
@@ -39,10 +39,6 @@ MULTIVALUED = frozenset(
 #: Node columns with a place of their own in our model.
 NODE_COLUMNS = ("id", "category", "name", "synonym", "description")
 EDGE_COLUMNS = ("subject", "predicate", "object")
-
-#: Our node type -> Biolink category, relation -> Biolink predicate (export).
-CATEGORY_OF = {ours: category for category, ours in CATEGORIES.items()}
-PREDICATE_OF = {ours: p for p, ours in RELATIONS.items() if p.startswith("biolink:")}
 
 
 def read_kgx(builder: GraphBuilder, path: Path, options: IngestOptions) -> IngestReport:
@@ -119,21 +115,3 @@ def _read_edges(builder, path, header, rows, options, report) -> None:  # type: 
 
 def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split("|") if part.strip()]
-
-
-def category_of(node_type: str) -> str:
-    """The Biolink category (or CURIE) a node type is exported as.
-
-    >>> category_of("Disease"), category_of("Entity"), category_of("Pathway"), category_of("owl:Class")
-    ('biolink:Disease', 'biolink:NamedThing', 'kgd:Pathway', 'owl:Class')
-    """
-    return CATEGORY_OF.get(node_type) or schema_curie(node_type)
-
-
-def predicate_of(relation: str) -> str:
-    """The predicate CURIE a relation is exported as in KGX.
-
-    >>> predicate_of("is_a"), predicate_of("has_phenotype"), predicate_of("treats"), predicate_of("skos:exactMatch")
-    ('biolink:subclass_of', 'biolink:has_phenotype', 'kgd:treats', 'skos:exactMatch')
-    """
-    return PREDICATE_OF.get(relation) or schema_curie(relation)

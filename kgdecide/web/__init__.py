@@ -194,14 +194,9 @@ def _install(app: Flask) -> None:
 
     app.register_blueprint(sparql.bp)
     csrf.exempt(sparql.bp)  # read-only SPARQL for explorers, also keyed by header
-    if app.config.get("FINANCE", True):
-        from kgdecide.packs.finance.api import finance_blueprint, finance_endpoints
-        from kgdecide.web.routes import add_routes
+    from kgdecide.web.packs import register_packs
 
-        app.register_blueprint(finance_blueprint())
-        # The finance blueprint checks keys inside its views; its rows join the route list so
-        # that the OpenAPI document and the permission tests cover it.
-        add_routes(app, [e.as_route() for e in finance_endpoints()])
+    register_packs(app)  # the domain packs' routes, from kgdecide.packs.PACKS
     Talisman(app, force_https=False, strict_transport_security=False,
              session_cookie_secure=bool(app.config["SESSION_COOKIE_SECURE"]),
              session_cookie_http_only=True, content_security_policy=CSP,

@@ -416,30 +416,6 @@ def _allowed_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
 # --- the OpenAPI document ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    """A route described apart from its view: the finance blueprint's rows (``finance_endpoints``)
-    until it declares its routes with :mod:`kgdecide.web.routes`. New routes use that."""
-
-    method: str  #: ``get`` or ``post``
-    path: str  #: OpenAPI-style, below /api/v1, e.g. ``/nodes/{id}``
-    operation_id: str
-    summary: str
-    permission: str | None  #: what the key's role must allow; None: no key needed
-    response: type[BaseModel] | None  #: None: not a JSON model
-    body: type[BaseModel] | None = None
-    query: type[BaseModel] | None = None
-    content_type: str = "application/json"  #: of the 200 response
-
-    def as_route(self) -> Any:
-        from kgdecide.web.routes import API_PREFIX, Route
-
-        rule = API_PREFIX + self.path.replace("{id}", "<path:node_id>")
-        return Route(self.method.upper(), rule, self.operation_id, self.summary, self.permission,
-                     response=self.response, body=self.body, query=self.query,
-                     content_type=self.content_type)
-
-
 _ERRORS = {
     "400": "Malformed request; the body names the field.",
     "401": "Missing or unknown API key.",

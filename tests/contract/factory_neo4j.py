@@ -8,7 +8,8 @@ from typing import Any
 
 from kgdecide.graph import cypher
 from kgdecide.graph.arrays import ArrayGraph
-from kgdecide.graph.neo4j import Neo4jStore, load_graph
+from kgdecide.graph.neo4j import Neo4jStore
+from kgdecide.graph.neo4j_load import load_graph
 from tests.neo4j_server import Neo4jConnection, require_neo4j
 
 _drivers: dict[Neo4jConnection, Any] = {}

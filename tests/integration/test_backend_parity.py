@@ -108,7 +108,8 @@ def rdf(parity_graph: ArrayGraph, tmp_path_factory: pytest.TempPathFactory) -> R
 
 @pytest.fixture(scope="module")
 def neo4j(parity_graph: ArrayGraph) -> Iterator[GraphStore]:
-    from kgdecide.graph.neo4j import Neo4jStore, load_graph
+    from kgdecide.graph.neo4j import Neo4jStore
+    from kgdecide.graph.neo4j_load import load_graph
     from tests.contract.factory_neo4j import shared_driver, wipe
     from tests.neo4j_server import require_neo4j
 

@@ -21,7 +21,8 @@ from kgdecide.errors import ConfigError, InvalidQuery, NodeNotFound, StoreUnavai
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.graph.builder import GraphBuilder
 from kgdecide.graph.embedded import EmbeddedStore
-from kgdecide.graph.neo4j import Neo4jStore, load_graph
+from kgdecide.graph.neo4j import Neo4jStore
+from kgdecide.graph.neo4j_load import load_graph
 from kgdecide.graph.neo4j_mapping import Neo4jMapping
 from kgdecide.types import Direction
 from tests.contract.factory_neo4j import shared_driver, wipe

@@ -124,11 +124,20 @@ class Hub:
     id: str
     share: float  #: share of cases with this candidate in the top 3
     answer_share: float  #: share of cases whose answer it is
+    #: the answer most often behind its top-3 appearances, and the share of them it accounts for
+    usual_answer: tuple[str, float] = ("", 0.0)
 
 
 def hubs(outcomes: Sequence[Outcome], cases: Sequence[EvalCase], top: int = 5) -> list[Hub]:
-    """The candidates most often in the top 3, with how often they are the answer."""
+    """The candidates most often in the top 3, with how often they are the answer and which
+    answer their appearances mostly come with (a phenocopy of a frequent disease is not a hub)."""
     counts = Counter(d for o in outcomes for d in set(o.leaders))
     answers = Counter(d for e in cases for d in set(e.case.diagnosis))
     n = max(len(outcomes), 1)
-    return [Hub(d, c / n, answers[d] / n) for d, c in counts.most_common(top)]
+    out = []
+    for d, c in counts.most_common(top):
+        behind = Counter(e.case.diagnosis[0] for o, e in zip(outcomes, cases)
+                         if d in o.leaders and e.case.diagnosis)
+        usual, times = behind.most_common(1)[0] if behind else ("", 0)
+        out.append(Hub(d, c / n, answers[d] / n, (usual, times / c)))
+    return out

@@ -1,33 +1,25 @@
-"""The finance API: ``POST /api/v1/finance/exposure``, ``/related``, ``/predict``.
+"""The finance API: ``POST /api/v1/finance/exposure``, ``/related``, ``/predict``, as data.
 
-Register it on the app made by :func:`kgdecide.web.create_app`::
-
-    from kgdecide.packs.finance.api import finance_blueprint
-    app.register_blueprint(finance_blueprint())          # store from app.config["FINANCE_STORE"]
-    csrf.exempt(...)                                       # API clients send X-API-Key, not cookies
-
-The finance graph is loaded once, when the blueprint is registered, into
-``app.extensions["kgdecide.finance"]``; the linker (for event text) is built on first use. Every
+:data:`ROUTES` declares each route (path, request and response models, permission, handler);
+:data:`kgdecide.packs.PACKS` points the web app at it, and :mod:`kgdecide.web.packs` builds the
+Flask views and the OpenAPI entries from it. The web app opens the finance store once at start
+and calls :func:`open_state` with it; the linker (for event text) is built on first use. Every
 route needs a key whose role allows ``finance``; bodies are parsed strictly (unknown fields are a
-400 naming them) and errors go through the app's one error handler. :data:`FINANCE_ENDPOINTS`
-describes the routes for the OpenAPI document.
+400 naming them) and errors go through the app's one error handler. Nothing here imports Flask.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kgdecide.packs import PackRoute
 from kgdecide.packs.finance.exposure import MAX_PORTFOLIOS
 
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-EXTENSION = "kgdecide.finance"
-
-logger = logging.getLogger(__name__)
 
 
 class _Body(BaseModel):
@@ -105,7 +97,7 @@ class PredictOut(_Out):
 
 @dataclass
 class FinanceState:
-    """What the blueprint keeps for the app's lifetime."""
+    """What the finance routes keep for the app's lifetime (:func:`open_state` makes it)."""
 
     graph: Any  #: a FinanceGraph
     linker: Any = None
@@ -120,127 +112,64 @@ class FinanceState:
             return self.linker or None
 
 
-def finance_blueprint(store: Any = None) -> Any:
-    """The blueprint; ``store`` is a GraphStore, a store name or path (default: the app's
-    ``FINANCE_STORE`` config, else ``finance``)."""
-    from flask import Blueprint, Flask, current_app
-
-    bp = Blueprint("finance_api", __name__, url_prefix="/api/v1/finance")
-
-    @bp.record_once
-    def _load(setup: Any) -> None:
-        app: Flask = setup.app
-        app.extensions[EXTENSION] = _open_state(app, store)
-        csrf = app.extensions.get("csrf")
-        if csrf is not None:  # API clients authenticate with a key header, not a cookie
-            csrf.exempt(bp)
-
-    def state() -> FinanceState:
-        from kgdecide.errors import StoreUnavailable
-
-        loaded = current_app.extensions[EXTENSION]
-        if isinstance(loaded, Exception):  # no finance graph: the clinical app still serves
-            # The reason (a path on the server) goes to the log at start-up, not to clients.
-            raise StoreUnavailable("the finance graph is not available on this server; its "
-                                   "operator builds it with `kgdecide build finance` and "
-                                   "restarts the server", retry_after=3600)
-        return loaded  # type: ignore[no-any-return]
-
-    @bp.post("/exposure")
-    def exposure_route() -> Any:
-        from kgdecide.errors import InvalidQuery
-        from kgdecide.packs.finance.exposure import (Holding, Portfolio, exposure, exposure_batch,
-                                                     resolve_target)
-        from kgdecide.packs.finance.temporal import parse_date
-        from kgdecide.web.api import json_body, json_response
-        from kgdecide.web.auth import authorize
-        from kgdecide.web.schemas import parse_body
-
-        authorize("finance")
-        body = parse_body(ExposureRequest, json_body())
-        fs = state()
-        day = parse_date(body.as_of)
-        target = resolve_target(fs.graph, body.event, fs.get_linker())
-        portfolios = [Portfolio(p.id, tuple(Holding(h.id, None if h.weight is None else float(h.weight))
-                                            for h in p.holdings)) for p in body.portfolios]
-        if body.cursor is not None:
-            if len(portfolios) != 1:
-                raise InvalidQuery("cursor", "pages one portfolio at a time; send the portfolio "
-                                   "the cursor came from, alone")
-            results = [{"id": portfolios[0].id, "error": None,
-                        "result": exposure(fs.graph, portfolios[0], target, day, body.limit, body.cursor)}]
-        else:
-            results = exposure_batch(fs.graph, portfolios, target, day, body.limit)
-        return json_response({"graph_version": fs.graph.version,
-                              "as_of": day.isoformat() if day else None, "results": results})
-
-    @bp.post("/related")
-    def related_route() -> Any:
-        from kgdecide.packs.finance.related import related
-        from kgdecide.packs.finance.temporal import parse_date
-        from kgdecide.web.api import json_body, json_response
-        from kgdecide.web.auth import authorize
-        from kgdecide.web.schemas import parse_body
-
-        authorize("finance")
-        body = parse_body(RelatedRequest, json_body())
-        return json_response(related(state().graph, body.entity, parse_date(body.as_of),
-                                     tuple(body.types), body.limit, body.cursor))
-
-    @bp.post("/predict")
-    def predict_route() -> Any:
-        from kgdecide.packs.finance.hypotheses import hypotheses
-        from kgdecide.packs.finance.temporal import parse_date
-        from kgdecide.web.api import json_body, json_response
-        from kgdecide.web.auth import authorize
-        from kgdecide.web.schemas import parse_body
-
-        authorize("finance")
-        body = parse_body(PredictRequest, json_body())
-        return json_response(hypotheses(state().graph, body.entity, parse_date(body.as_of), body.limit))
-
-    return bp
-
-
-def _open_state(app: Any, store: Any) -> FinanceState | Exception:
-    """The blueprint's state, or the error that kept the finance graph from loading: a server
-    for the clinical pack alone must still start."""
-    from kgdecide.errors import SnapshotError
-
-    try:
-        return FinanceState(_open_graph(app, store))
-    except SnapshotError as e:
-        logger.warning("finance API disabled: no finance graph is available (%s)", e.problem)
-        return e
-
-
-def _open_graph(app: Any, store: Any) -> Any:
-    from kgdecide.graph.embedded import EmbeddedStore
+def open_state(store: Any) -> FinanceState:
+    """The routes' state over the finance store (a GraphStore), built once when the app starts."""
     from kgdecide.packs.finance.analysis import FinanceGraph
-    from kgdecide.settings import Settings
 
-    chosen = store if store is not None else app.config.get("FINANCE_STORE", "finance")
-    if isinstance(chosen, str):
-        web = app.extensions.get("kgdecide")
-        settings = web.settings if web is not None else Settings.from_env()
-        chosen = EmbeddedStore.from_path(settings.store_dir(chosen))
-    return FinanceGraph.from_store(chosen)
+    return FinanceState(FinanceGraph.from_store(store))
 
 
-def finance_endpoints() -> tuple[Any, ...]:
-    """The finance routes as :class:`kgdecide.web.schemas.Endpoint` rows for the OpenAPI table
-    (``ENDPOINTS + finance_endpoints()``)."""
-    from kgdecide.web.schemas import Endpoint
+def exposure_answer(state: FinanceState, body: ExposureRequest) -> dict[str, Any]:
+    """``POST /finance/exposure``: each portfolio's holdings ranked by exposure to the event."""
+    from kgdecide.errors import InvalidQuery
+    from kgdecide.packs.finance.exposure import (Holding, Portfolio, exposure, exposure_batch,
+                                                 resolve_target)
+    from kgdecide.packs.finance.temporal import parse_date
 
-    return (
-        Endpoint("post", "/finance/exposure", "financeExposure",
-                 "Rank up to 100 portfolios' holdings by exposure to an event as of a date, with "
-                 "paths; one result or error per portfolio.", "finance", ExposureOut,
-                 body=ExposureRequest),
-        Endpoint("post", "/finance/related", "financeRelated",
-                 "Entities most related to one entity as of a date, by type, with paths and "
-                 "dates.", "finance", RelatedOut, body=RelatedRequest),
-        Endpoint("post", "/finance/predict", "financePredict",
-                 "Links likely to appear the week after a date, flagged as predictions, with "
-                 "supporting paths.", "finance", PredictOut, body=PredictRequest),
-    )
+    day = parse_date(body.as_of)
+    target = resolve_target(state.graph, body.event, state.get_linker())
+    portfolios = [Portfolio(p.id, tuple(Holding(h.id, None if h.weight is None else float(h.weight))
+                                        for h in p.holdings)) for p in body.portfolios]
+    if body.cursor is not None:
+        if len(portfolios) != 1:
+            raise InvalidQuery("cursor", "pages one portfolio at a time; send the portfolio "
+                               "the cursor came from, alone")
+        results = [{"id": portfolios[0].id, "error": None,
+                    "result": exposure(state.graph, portfolios[0], target, day, body.limit, body.cursor)}]
+    else:
+        results = exposure_batch(state.graph, portfolios, target, day, body.limit)
+    return {"graph_version": state.graph.version, "as_of": day.isoformat() if day else None,
+            "results": results}
+
+
+def related_answer(state: FinanceState, body: RelatedRequest) -> dict[str, Any]:
+    """``POST /finance/related``: the entities most related to one entity."""
+    from kgdecide.packs.finance.related import related
+    from kgdecide.packs.finance.temporal import parse_date
+
+    return related(state.graph, body.entity, parse_date(body.as_of), tuple(body.types), body.limit,
+                   body.cursor)
+
+
+def predict_answer(state: FinanceState, body: PredictRequest) -> dict[str, Any]:
+    """``POST /finance/predict``: links likely to appear the week after a date."""
+    from kgdecide.packs.finance.hypotheses import hypotheses
+    from kgdecide.packs.finance.temporal import parse_date
+
+    return hypotheses(state.graph, body.entity, parse_date(body.as_of), body.limit)
+
+
+#: The finance routes (below /api/v1), served by :mod:`kgdecide.web.packs`.
+ROUTES: tuple[PackRoute, ...] = (
+    PackRoute("post", "/finance/exposure", "financeExposure",
+              "Rank up to 100 portfolios' holdings by exposure to an event as of a date, with "
+              "paths; one result or error per portfolio.", "finance", ExposureRequest, ExposureOut,
+              f"{__name__}:exposure_answer"),
+    PackRoute("post", "/finance/related", "financeRelated",
+              "Entities most related to one entity as of a date, by type, with paths and dates.",
+              "finance", RelatedRequest, RelatedOut, f"{__name__}:related_answer"),
+    PackRoute("post", "/finance/predict", "financePredict",
+              "Links likely to appear the week after a date, flagged as predictions, with "
+              "supporting paths.", "finance", PredictRequest, PredictOut,
+              f"{__name__}:predict_answer"),
+)

@@ -1,7 +1,7 @@
 """The finance pack's commands: ``kgdecide build finance`` and the ``kgdecide finance`` group.
 
-Registered in :mod:`kgdecide.cli` (``build.add_command(build_finance_command)``,
-``main.add_command(finance_group)``). Heavy imports stay inside the commands.
+Mounted by :mod:`kgdecide.cli` from :data:`kgdecide.packs.PACKS` (``kgdecide build finance``,
+``kgdecide finance ...``). Heavy imports stay inside the commands.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ def build_finance_command(settings: Settings, store: str, findkg: Path | None,
     """Build the finance KG: FinDKG news facts by week, listings, 13F holdings, index membership."""
     import time
 
+    from kgdecide.console import print_counts
     from kgdecide.errors import ConfigError
     from kgdecide.graph.embedded import EmbeddedStore
     from kgdecide.packs.finance.build import FinanceSources, build_finance_graph
@@ -74,9 +75,7 @@ def build_finance_command(settings: Settings, store: str, findkg: Path | None,
         graph = build_finance_graph(sources, advance)
     hint = f"kgdecide build finance --findkg {findkg}"
     stored = EmbeddedStore.write(graph, settings.store_dir(store), rebuild_hint=hint)
-    from kgdecide.cli import _print_counts
-
-    _print_counts(stored.counts(), stored.version)
+    print_counts(stored.counts(), stored.version)
     click.echo(f"built in {time.perf_counter() - started:.1f} s; "
                f"{graph.meta.get('listed_as', 0)} FinDKG companies tied to listings")
 

@@ -17,6 +17,7 @@ import pytest
 from kgdecide.errors import ConfigError, IngestError
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.graph.builder import GraphBuilder
+from kgdecide.graph.rdf_mapping import TripleCollector, Triples
 from kgdecide.ingest import IngestOptions
 from kgdecide.ingest import rdf
 from tests.conftest import require
@@ -216,7 +217,7 @@ TRICKY_NT = (
 TRICKY_LINES = TRICKY_NT + "\n"
 
 
-def _as_set(t: rdf._Triples) -> set[tuple[str, str, object]]:
+def _as_set(t: Triples) -> set[tuple[str, str, object]]:
     """Triples as (subject, predicate, object) with literals as (value, datatype, language)."""
     out: set[tuple[str, str, object]] = set()
     for s, p, o in zip(t.edge_s.tolist(), t.edge_p.tolist(), t.edge_o.tolist()):
@@ -227,14 +228,14 @@ def _as_set(t: rdf._Triples) -> set[tuple[str, str, object]]:
     return out
 
 
-def _pyoxigraph_triples(data: bytes) -> rdf._Triples:
-    collector = rdf._Collector()
+def _pyoxigraph_triples(data: bytes) -> Triples:
+    collector = TripleCollector()
     for triple in ox.parse(data, format=ox.RdfFormat.N_TRIPLES):
         collector.add(triple)
     return collector.triples()
 
 
-def _parse(parser: str, path: Path, skip_bad: bool = False) -> rdf._Triples:
+def _parse(parser: str, path: Path, skip_bad: bool = False) -> Triples:
     options = IngestOptions(skip_bad=skip_bad)
     if parser == "native":
         native = rdf._native_parser()
