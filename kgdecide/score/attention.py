@@ -69,6 +69,8 @@ MODEL_FORMAT = 3
 IC_KNOTS = np.linspace(0.0, 10.0, 11)
 #: Knots of the piecewise-linear function of annotation frequency.
 FREQUENCY_KNOTS = np.array([0.0, 0.025, 0.1, 0.17, 0.3, 0.55, 0.75, 0.9, 1.0])
+#: Knots of the piecewise-linear function of two terms' embedding cosine.
+COSINE_KNOTS = np.linspace(-1.0, 1.0, 9)
 #: Kinds of typed path between a finding ``q`` and an annotation ``a`` (index into
 #: ``AttentionWeights.path``): no ancestor relation, the same term, ``a`` below ``q``, ``q`` below ``a``.
 PATH_KINDS = ("across", "exact", "annotation_below", "finding_below")
@@ -97,8 +99,15 @@ class AttentionWeights:
     excluded: np.ndarray  #: [11] weight (before softplus) of an excluded finding by its IC
     #: [] 1: the ablation without attention over annotations (only the best one counts)
     hard_match: np.ndarray = field(default_factory=lambda: np.asarray(0.0))
+    #: [9] compatibility by the cosine of the two terms' embeddings (at COSINE_KNOTS)
+    similarity: np.ndarray = field(default_factory=lambda: np.zeros(len(COSINE_KNOTS)))
+    #: [] 1: the term embeddings are used (0: the ablation without them; nothing is computed)
+    embedded: np.ndarray = field(default_factory=lambda: np.asarray(0.0))
     version: str = "untrained"  #: model version (hash of the weights and training settings)
     kg_version: str = ""  #: graph version the model was trained on
+    #: the targets whose annotations the term embeddings are learned from (id prefixes; empty:
+    #: all), part of the model: the same embedding is rebuilt wherever it is loaded
+    embedding_prefixes: tuple[str, ...] = ()
 
     @classmethod
     def initial(cls, kg_version: str = "") -> AttentionWeights:
@@ -123,15 +132,16 @@ class AttentionWeights:
             raise ConfigError(f"the attention model at {path} has an older format; run "
                               "`kgdecide train` again")
         return cls(**{k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()},
-                   version=meta["version"], kg_version=meta["kg_version"])
+                   version=meta["version"], kg_version=meta["kg_version"],
+                   embedding_prefixes=tuple(meta.get("embedding_prefixes", ())))
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name not in ("version", "kg_version")}
+                if f.name not in ("version", "kg_version", "embedding_prefixes")}
 
     def save(self, path: Path, extra: dict[str, Any] | None = None) -> None:
         meta = {"version": self.version, "kg_version": self.kg_version, "format": MODEL_FORMAT,
-                **(extra or {})}
+                "embedding_prefixes": list(self.embedding_prefixes), **(extra or {})}
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(path).with_suffix(".tmp.npz")
         np.savez(tmp, meta=np.array(json.dumps(meta)), **self.arrays())
@@ -140,12 +150,16 @@ class AttentionWeights:
     # --- the model's functions (numpy twins of kgdecide.score.train's torch ones) ---------------
 
     def compatibility(self, common: np.ndarray, finding_ic: float, annotation_ic: np.ndarray,
-                      kind: np.ndarray) -> np.ndarray:
-        """``c(q, a)`` from the common ancestor's IC, the two terms' IC and the path kind."""
-        return (np.interp(common, IC_KNOTS, self.common)
-                + np.interp(np.maximum(finding_ic - common, 0.0), IC_KNOTS, self.finding_gap)
-                + np.interp(np.maximum(annotation_ic - common, 0.0), IC_KNOTS, self.annotation_gap)
-                + self.path[kind])
+                      kind: np.ndarray, cosine: np.ndarray | None = None) -> np.ndarray:
+        """``c(q, a)`` from the common ancestor's IC, the two terms' IC, the path kind and the
+        cosine of their embeddings."""
+        c = (np.interp(common, IC_KNOTS, self.common)
+             + np.interp(np.maximum(finding_ic - common, 0.0), IC_KNOTS, self.finding_gap)
+             + np.interp(np.maximum(annotation_ic - common, 0.0), IC_KNOTS, self.annotation_gap)
+             + self.path[kind])
+        if cosine is not None and self.embedded:
+            c = c + np.interp(cosine, COSINE_KNOTS, self.similarity)
+        return c
 
     def annotation_weight(self, frequency: np.ndarray, evidence: np.ndarray) -> np.ndarray:
         """``h(a)`` from the annotation's frequency and kind."""
@@ -213,6 +227,7 @@ class _State:
     paths: TermPaths
     weights: AttentionWeights | None
     mass: sp.csr_matrix | None = None  #: [K, T] exp(h(a)) / N_d**gamma per annotation
+    embeddings: np.ndarray | None = None  #: [T, dim] term embeddings (when the model uses them)
     #: recent findings' compatibility rows, reused by explanations and repeated queries
     rows: OrderedDict = None  # type: ignore[assignment]
 
@@ -220,13 +235,29 @@ class _State:
         self.rows = OrderedDict()
         if self.weights is not None:
             self.mass = annotation_mass(self.table, self.weights)
+            if self.weights.embedded:  # once per graph and model, never inside a request
+                from kgdecide.score.embeddings import term_embeddings
+
+                self.embeddings = term_embeddings(self.graph, self.index, self.table,
+                                                  self.weights.embedding_prefixes)
+
+    def cosines(self, term: int) -> np.ndarray:
+        """Cosine of finding term q's embedding with every term's [T] (built on first use)."""
+        if self.embeddings is None:
+            from kgdecide.score.embeddings import term_embeddings
+
+            prefixes = self.weights.embedding_prefixes if self.weights is not None else ()
+            self.embeddings = term_embeddings(self.graph, self.index, self.table, prefixes)
+        return (self.embeddings @ self.embeddings[term]).astype(np.float64)
 
     def compatibilities(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         """(c(q, .) over all terms, common ancestor of q with each term) for finding term q."""
         cached = self.rows.get(term)
         if cached is None:
             common, common_ic, kind = self.paths.of(term)
-            c = self.weights.compatibility(common_ic, float(self.index.ic[term]), self.index.ic, kind)
+            cosine = self.cosines(term) if self.weights.embedded else None
+            c = self.weights.compatibility(common_ic, float(self.index.ic[term]), self.index.ic,
+                                           kind, cosine)
             cached = self.rows[term] = (c, common)
             if len(self.rows) > _ROW_CACHE:
                 self.rows.popitem(last=False)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from kgdecide.score.attention import (
-    FREQUENCY_KNOTS, IC_KNOTS, AttentionScorer, AttentionWeights,
+    COSINE_KNOTS, FREQUENCY_KNOTS, IC_KNOTS, AttentionScorer, AttentionWeights,
 )
 from kgdecide.score.base import TargetAnnotations
 from kgdecide.score.lr import LRScorer
@@ -45,6 +45,9 @@ class TrainSettings:
     #: the best single annotation (annotations) or a plain gated sum (findings)
     annotation_attention: bool = True
     finding_attention: bool = True
+    #: term embeddings in the compatibility, learned from these targets' annotations (None: the
+    #: ablation without embeddings)
+    embedding_prefixes: tuple[str, ...] | None = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,7 @@ class Example:
     common_ic: np.ndarray  #: float16 [n, U] IC of the finding's common ancestor with each term
     kind: np.ndarray  #: int8 [n, U] path kind (attention.PATH_KINDS)
     term_ic: np.ndarray  #: [U] IC of the annotation terms U met in the candidates
+    cosine: np.ndarray  #: float16 [n, U] cosine of the finding's embedding with each term's
     entry_candidate: np.ndarray  #: int64 [E] candidate of each annotation entry
     entry_term: np.ndarray  #: int64 [E] its term, as an index into U
     entry_frequency: np.ndarray  #: [E]
@@ -80,6 +84,11 @@ class ExampleMaker:
 
     def __init__(self, scorer: AttentionScorer, graph, settings: TrainSettings) -> None:  # noqa: ANN001
         self.state = scorer.prepare(graph)
+        if settings.embedding_prefixes is not None and self.state.embeddings is None:
+            from kgdecide.score.embeddings import term_embeddings
+
+            self.state.embeddings = term_embeddings(graph, self.state.index, self.state.table,
+                                                    settings.embedding_prefixes)
         self.graph = graph
         self.settings = settings
         self.resnik = ResnikScorer(scorer.spec)
@@ -115,9 +124,12 @@ class ExampleMaker:
         index = self.state.index
         common_ic = np.zeros((len(observed), len(terms)), dtype=np.float16)
         kind = np.zeros((len(observed), len(terms)), dtype=np.int8)
+        cosine = np.zeros((len(observed), len(terms)), dtype=np.float16)
         for i, q in enumerate(observed):
             ic, k = self._paths(int(q))
             common_ic[i], kind[i] = ic[terms], k[terms]
+            if self.settings.embedding_prefixes is not None:
+                cosine[i] = self.state.cosines(int(q))[terms]
         excluded_frequency = np.zeros((len(excluded), len(candidates)), dtype=np.float32)
         frequencies = np.concatenate([r.frequencies for r in rows])
         for j, x in enumerate(excluded):
@@ -127,7 +139,7 @@ class ExampleMaker:
             np.maximum.at(excluded_frequency[j], entry_candidate[hit], frequencies[hit])
         return Example(
             finding_ic=index.ic[observed].astype(np.float32), common_ic=common_ic, kind=kind,
-            term_ic=index.ic[terms].astype(np.float32), entry_candidate=entry_candidate,
+            term_ic=index.ic[terms].astype(np.float32), cosine=cosine, entry_candidate=entry_candidate,
             entry_term=entry_term.astype(np.int64), entry_frequency=frequencies.astype(np.float32),
             entry_evidence=np.concatenate([r.evidence for r in rows]).astype(np.float32),
             excluded_ic=index.ic[list(excluded)].astype(np.float32),
@@ -195,6 +207,8 @@ def _Model(settings: TrainSettings):  # noqa: N802, ANN202 - a factory, so torch
 
     ic_knots = torch.tensor(IC_KNOTS)
     frequency_knots = torch.tensor(FREQUENCY_KNOTS)
+    cosine_knots = torch.tensor(COSINE_KNOTS)
+    embedded = settings.embedding_prefixes is not None
     initial = AttentionWeights.initial()
     log2 = float(np.log(2.0))
 
@@ -208,7 +222,8 @@ def _Model(settings: TrainSettings):  # noqa: N802, ANN202 - a factory, so torch
         def __init__(self) -> None:
             super().__init__()
             for f in fields(AttentionWeights):
-                if f.name in ("version", "kg_version", "gamma", "hard_match"):
+                if f.name in ("version", "kg_version", "gamma", "hard_match", "embedded",
+                              "embedding_prefixes"):
                     continue
                 value = torch.tensor(np.asarray(getattr(initial, f.name), dtype=np.float64))
                 setattr(self, f.name, nn.Parameter(value))
@@ -223,6 +238,9 @@ def _Model(settings: TrainSettings):  # noqa: N802, ANN202 - a factory, so torch
                  + interp((finding_ic[:, None] - common).clamp(min=0), ic_knots, self.finding_gap)
                  + interp((term_ic[None, :] - common).clamp(min=0), ic_knots, self.annotation_gap)
                  + self.path[torch.from_numpy(e.kind.astype(np.int64))])
+            if embedded:
+                c = c + interp(torch.from_numpy(e.cosine.astype(np.float64)), cosine_knots,
+                               self.similarity)
             h = (interp(torch.from_numpy(e.entry_frequency.astype(np.float64)), frequency_knots,
                         self.frequency)
                  + self.evidence * torch.from_numpy(e.entry_evidence.astype(np.float64)))
@@ -263,9 +281,11 @@ def _Model(settings: TrainSettings):  # noqa: N802, ANN202 - a factory, so torch
             if not settings.finding_attention:
                 arrays["focus"] = np.asarray(0.0)
             arrays["hard_match"] = np.asarray(0.0 if settings.annotation_attention else 1.0)
+            arrays["embedded"] = np.asarray(1.0 if embedded else 0.0)
             digest = hashlib.sha256(b"".join(np.ascontiguousarray(a).tobytes()
                                              for a in arrays.values())).hexdigest()
             return AttentionWeights(**arrays, version=f"attention-{digest[:12]}",
-                                    kg_version=kg_version)
+                                    kg_version=kg_version,
+                                    embedding_prefixes=tuple(settings.embedding_prefixes or ()))
 
     return Model()

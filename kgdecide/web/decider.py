@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,7 +42,16 @@ def pipeline_available() -> bool:
 
 
 class PipelineDecider:
-    """Rankers over one store, by scorer name."""
+    """Rankers over one store, by scorer name.
+
+    A decider whose default was not named follows training: when ``kgdecide train`` finishes for
+    the graph (``make run`` starts it in the background when no model ships for the graph), the
+    new default is prepared in a background thread and answers from then on; until then the
+    previous one does.
+    """
+
+    #: how often a decider that follows training looks for a newly finished model (seconds)
+    FOLLOW_SECONDS = 15.0
 
     def __init__(self, store: GraphStore, spec: Any, home: Path, default_scorer: str) -> None:
         self.store = store
@@ -51,6 +61,38 @@ class PipelineDecider:
         self._rankers: dict[str, Any] = {}
         self._prefix_cache: dict[tuple[str, tuple[str, ...]], bool] = {}
         self._lock = threading.Lock()
+        self._follow = False
+        self._looked = time.monotonic()
+        self._stamp: tuple[str, int] | None = None
+
+    def _training_stamp(self) -> tuple[str, int] | None:
+        from kgdecide.packs.clinical.models import MARKER
+
+        marker = self._model_dir() / MARKER
+        return (str(marker), marker.stat().st_mtime_ns) if marker.is_file() else None
+
+    def _current_default(self) -> str:
+        """The default scorer, after looking (at most every FOLLOW_SECONDS) for a new model."""
+        if not self._follow or time.monotonic() - self._looked < self.FOLLOW_SECONDS:
+            return self.default_scorer
+        self._looked = time.monotonic()
+        stamp = self._training_stamp()
+        if stamp != self._stamp:
+            self._stamp = stamp
+            threading.Thread(target=self._switch, name="kgdecide-new-model", daemon=True).start()
+        return self.default_scorer
+
+    def _switch(self) -> None:
+        """Prepare the newly trained default off the request path, then answer with it."""
+        from kgdecide.packs.clinical.commands import default_scorer as trained_default
+
+        name = trained_default(self._model_dir())
+        ranker = self._build(name)
+        ranker.scorer.prepare(ranker.graph)
+        with self._lock:
+            self._rankers = {name: ranker}  # the other rankers read the old models: rebuilt on use
+            self.default_scorer = name
+        logger.info("a trained model for this graph appeared; the default scorer is now %s", name)
 
     @classmethod
     def from_store(cls, store: GraphStore, home: Path, default_scorer: str | None = None
@@ -71,6 +113,7 @@ class PipelineDecider:
             # What `kgdecide train` chose for this graph version; until it has run, the best
             # untrained scorer.
             decider.default_scorer = trained_default(decider._model_dir())
+            decider._follow, decider._stamp = True, decider._training_stamp()
         ranker = decider.ranker(decider.default_scorer)
         ranker.scorer.prepare(ranker.graph)  # build the per-graph arrays now, not on a request
         return decider
@@ -108,7 +151,7 @@ class PipelineDecider:
                  linker: Any = None) -> Decision:
         from kgdecide.pipeline import decide
 
-        ranker = self.ranker(scorer or self.default_scorer)
+        ranker = self.ranker(scorer or self._current_default())
         if query.candidate_prefixes and not self._any_candidate(ranker.graph,
                                                                 query.candidate_prefixes):
             # Found by the injection tests: with no candidate left, explaining the (empty)

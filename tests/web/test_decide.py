@@ -194,3 +194,32 @@ def test_one_row_per_disease_with_its_other_ids(make_app: Callable[..., Flask],
     body = schemas.DecideOut.model_validate(response.get_json())
     rows = {c.id: c.equivalent for c in body.candidates}
     assert rows == {"OMIM:100100": ["ORPHA:300"], "OMIM:100200": []}
+
+
+def test_a_decider_follows_a_model_that_training_finishes_later(tmp_path) -> None:  # noqa: ANN001
+    """`make run` serves the best untrained scorer while `kgdecide train` runs in the background;
+    the server answers with the trained default once training has written it."""
+    import json
+    import time as clock
+
+    from kgdecide.graph.embedded import EmbeddedStore
+    from kgdecide.packs.clinical.models import trained_dir
+    from kgdecide.score.toy import TOY_SPEC, toy_graph
+    from kgdecide.types import Finding, Query
+    from kgdecide.web.decider import PipelineDecider
+
+    EmbeddedStore.write(toy_graph(), tmp_path / "store")
+    store = EmbeddedStore.from_path(tmp_path / "store")
+    decider = PipelineDecider(store, TOY_SPEC, tmp_path, "resnik")
+    decider._follow, decider._stamp = True, decider._training_stamp()
+    decider.FOLLOW_SECONDS = 0.0
+    query = Query((Finding("S:focal"),), top_k=2)
+    assert decider(query).provenance.scorer == "resnik"
+    models = trained_dir(tmp_path, store.projection())
+    models.mkdir(parents=True)
+    (models / "default.json").write_text(json.dumps({"scorer": "lr"}))
+    deadline = clock.monotonic() + 10
+    while decider.default_scorer != "lr" and clock.monotonic() < deadline:
+        decider(query)
+        clock.sleep(0.05)
+    assert decider(query).provenance.scorer == "lr"

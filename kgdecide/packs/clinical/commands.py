@@ -20,6 +20,9 @@ from kgdecide.settings import Settings
 #: The scorer used when none is named and ``kgdecide train`` has not chosen one for the graph:
 #: the best scorer that needs no training (docs/EVALUATION.md).
 UNTRAINED_DEFAULT_SCORER = "resnik"
+#: The attention model's term embeddings are learned from Orphanet's disease profiles: their
+#: annotations cite Orphanet, not the publications leave-publication-out evaluation hides.
+EMBEDDING_PREFIXES = ("ORPHA:",)
 
 
 def default_scorer(models: Path) -> str:
@@ -198,7 +201,9 @@ def train(settings: Settings, store: str, cases_path: Path | None, simulated: in
         weights = AttentionWeights.from_path(model_path)
     else:
         weights = train_attention(graph_store, CLINICAL_DOMAIN, data, simulated,
-                                  TrainSettings(max_minutes=max_minutes), prefixes, click.echo)
+                                  TrainSettings(max_minutes=max_minutes,
+                                                embedding_prefixes=EMBEDDING_PREFIXES),
+                                  prefixes, click.echo)
         weights.save(model_path, {"trained_seconds": round(time.monotonic() - started),
                                   "simulated": simulated})
         click.echo(f"wrote {model_path}")

@@ -29,7 +29,7 @@ def _random_weights(graph: ArrayGraph, seed: int, **changes: float) -> Attention
     rng = np.random.default_rng(seed)
     w = AttentionWeights.initial(graph.version)
     moved = {name: value + rng.normal(0, 0.5, np.shape(value))
-             for name, value in w.arrays().items() if name not in ("gamma", "hard_match")}
+             for name, value in w.arrays().items() if name not in ("gamma", "hard_match", "embedded")}
     moved["gamma"] = np.asarray(rng.uniform(0.1, 0.9))
     moved["focus"] = np.asarray(rng.uniform(-1.0, 1.0))
     moved.update({k: np.asarray(v) for k, v in changes.items()})
@@ -42,7 +42,7 @@ def _torch_model(weights: AttentionWeights, settings: TrainSettings):  # noqa: A
         for name, value in weights.arrays().items():
             if name == "gamma":
                 model.gamma_logit.copy_(torch.tensor(np.log(value / (1 - value))))
-            elif name != "hard_match":
+            elif name not in ("hard_match", "embedded"):
                 getattr(model, name).copy_(torch.tensor(value))
     return model
 
@@ -56,11 +56,13 @@ def _rows(graph: ArrayGraph, names: list[str]) -> list[int]:
     return [graph.row(f"S:{n}") for n in names]
 
 
-@pytest.mark.parametrize("hard", [False, True])
+@pytest.mark.parametrize("hard,embedded", [(False, True), (True, True), (False, False)])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_numpy_inference_equals_the_torch_model(graph: ArrayGraph, seed: int, hard: bool) -> None:
-    weights = _random_weights(graph, seed, hard_match=float(hard))
-    settings = TrainSettings(hard=5, random=10, annotation_attention=not hard)
+def test_numpy_inference_equals_the_torch_model(graph: ArrayGraph, seed: int, hard: bool,
+                                                embedded: bool) -> None:
+    weights = _random_weights(graph, seed, hard_match=float(hard), embedded=float(embedded))
+    settings = TrainSettings(hard=5, random=10, annotation_attention=not hard,
+                             embedding_prefixes=() if embedded else None)
     scorer = AttentionScorer(TOY_SPEC).with_weights(graph, weights)
     index = annotation_index(graph, TOY_SPEC)
     observed, excluded = [5, 17, 23, 40], [9, 31]
@@ -76,7 +78,7 @@ def test_numpy_inference_equals_the_torch_model(graph: ArrayGraph, seed: int, ha
 
 @pytest.mark.parametrize("seed", [0, 3])
 def test_the_one_target_path_equals_the_vectorised_one(graph: ArrayGraph, seed: int) -> None:
-    scorer = AttentionScorer(TOY_SPEC).with_weights(graph, _random_weights(graph, seed))
+    scorer = AttentionScorer(TOY_SPEC).with_weights(graph, _random_weights(graph, seed, embedded=1.0))
     rows = _rows(graph, ["5", "17", "23", "9"])
     present = [True, True, True, False]
     result = scorer.score(graph, rows, present)
@@ -121,12 +123,14 @@ def test_an_excluded_finding_only_counts_against_targets_that_have_it(graph: Arr
 
 
 def test_model_file_round_trip_and_graph_version_check(graph: ArrayGraph, tmp_path: Path) -> None:
-    weights = dataclasses.replace(_random_weights(graph, 6), version="attention-test")
+    weights = dataclasses.replace(_random_weights(graph, 6, embedded=1.0), version="attention-test",
+                                  embedding_prefixes=("T:",))
     path = tmp_path / "attention.npz"
     weights.save(path)
     loaded = AttentionWeights.from_path(path)
     for name, value in weights.arrays().items():
         np.testing.assert_array_equal(getattr(loaded, name), value)
+    assert loaded.embedding_prefixes == ("T:",)
     scorer = AttentionScorer(TOY_SPEC, AttentionSettings(path))
     rows = _rows(graph, ["5"])
     assert scorer.score(graph, rows, [True]).scores.shape == (40,)
