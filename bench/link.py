@@ -90,7 +90,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from kgdecide.graph.embedded import EmbeddedStore
-    from kgdecide.link.clinical import clinical_linker_config
+    from kgdecide.packs.clinical.linking import clinical_linker_config
     from kgdecide.link.linker import Linker
     from kgdecide.settings import Settings
 

@@ -162,7 +162,7 @@ def score_gsc(docs: Sequence[Doc], predictions: Sequence[list[tuple[int, int, st
 # --- systems ------------------------------------------------------------------------------------
 
 def kgdecide_system(store, **overrides):  # type: ignore[no-untyped-def]
-    from kgdecide.link.clinical import clinical_linker_config
+    from kgdecide.packs.clinical.linking import clinical_linker_config
     from kgdecide.link.linker import Linker
 
     linker = Linker.from_store(store, clinical_linker_config(**overrides))
@@ -515,7 +515,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print("  NEG", e)
         body.append("")
     if "zh" in parts:
-        from kgdecide.link.clinical import clinical_linker_config
+        from kgdecide.packs.clinical.linking import clinical_linker_config
         from kgdecide.link.linker import Linker
 
         rows = read_jsonl(DATA / "zh_mentions.jsonl")

@@ -21,7 +21,7 @@ from kgdecide.settings import Settings
 LAZY_COMMANDS = {
     "": {
         "keys": "kgdecide.web.commands:keys",
-        "link": "kgdecide.link.command:link_command",
+        "link": "kgdecide.packs.linking:link_command",
         "finance": "kgdecide.packs.finance.commands:finance_group",
         "rank-cases": "kgdecide.score.commands:rank_cases",
         "train": "kgdecide.score.commands:train",

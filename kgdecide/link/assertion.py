@@ -1,4 +1,5 @@
-"""Assertion status of a mention: negated, family history, uncertain, historical or present.
+"""Assertion status of a mention: negated, family history, uncertain, hypothetical, historical
+or present.
 
 A NegEx-style rule set (Chapman et al. 2001, extended as in ConText): cue phrases before
 (``pre``) or after (``post``) a mention put it in a category when no terminating word and no
@@ -21,8 +22,8 @@ from functools import cached_property
 from kgdecide.types import AssertionStatus
 
 #: Which category wins when cues of several apply to one mention.
-PRIORITY = (AssertionStatus.FAMILY, AssertionStatus.UNCERTAIN, AssertionStatus.EXCLUDED,
-            AssertionStatus.HISTORICAL)
+PRIORITY = (AssertionStatus.FAMILY, AssertionStatus.UNCERTAIN, AssertionStatus.HYPOTHETICAL,
+            AssertionStatus.EXCLUDED, AssertionStatus.HISTORICAL)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ class AssertionRules:
 
     def _alternation(self, cues: list[str]) -> str:
         # Longest first, so "cannot be ruled out" wins over "ruled out" at the same place.
-        body = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in sorted(set(cues), key=len, reverse=True))
+        # Ties in length sorted by the cue itself: the same pattern whatever the hash seed.
+        body = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in sorted(set(cues), key=lambda c: (-len(c), c)))
         return rf"(?<![\w/])(?:{body})(?![\w/])" if self.word_boundaries else f"(?:{body})"
 
     @cached_property
@@ -169,8 +171,8 @@ def assertion_status(text: str, start: int, end: int, rules: AssertionRules) -> 
     return next((s for s in PRIORITY if s in found), AssertionStatus.PRESENT)
 
 
-_X, _F, _U, _H = (AssertionStatus.EXCLUDED, AssertionStatus.FAMILY, AssertionStatus.UNCERTAIN,
-                  AssertionStatus.HISTORICAL)
+_X, _F, _U, _H, _Y = (AssertionStatus.EXCLUDED, AssertionStatus.FAMILY, AssertionStatus.UNCERTAIN,
+                      AssertionStatus.HISTORICAL, AssertionStatus.HYPOTHETICAL)
 
 _RELATIVES = (
     "mother", "mom", "mum", "father", "dad", "sister", "sisters", "brother", "brothers", "sibling",
@@ -192,7 +194,8 @@ ENGLISH = AssertionRules(
              "no history of", "no hx of", "never", "nor", "neither", "none", "non", "lack of",
              "lacks", "lacked", "lacking", "did not have", "does not have", "do not have",
              "did not show", "does not show", "never had", "never has", "has never had", "no complaints of", "not have", "absence of any",
-             "resolution of", "excluded", "exclude", "unremarkable for", "nil"),
+             "resolution of", "excluded", "exclude", "unremarkable for", "nil",
+             "in the absence of", "absence of", "in the absence of any"),
         _F: _RELATIVES,
         _U: ("possible", "possibly", "probable", "probably", "suspected", "suspect", "suspects",
              "suspicion of", "suspicious for", "likely", "may have", "might have", "could have",
@@ -205,6 +208,15 @@ ENGLISH = AssertionRules(
         _H: ("history of", "h/o", "hx of", "previous", "previously", "prior", "past",
              "formerly", "earlier", "in childhood", "as a child", "as an infant", "had had",
              "used to have", "old"),
+        # Hypothetical (ConText's HYPOTHETICAL, extended for counselling and surveillance).
+        _Y: ("if", "should he develop", "should she develop", "in case of", "in the event of",
+             "at risk of", "at risk for", "at increased risk of", "at increased risk for",
+             "risk of", "risk for", "monitor for", "monitored for", "monitoring for",
+             "watch for", "screen for", "screened for", "screening for", "surveillance for",
+             "to prevent", "prevention of", "prophylaxis against", "prophylaxis for",
+             "to avoid", "predisposition to", "predisposed to", "return if", "will develop",
+             "would develop", "may develop", "might develop", "could develop",
+             "likely to develop", "expected to develop", "warning signs of"),
     },
     post={
         _X: ("ruled out", "was ruled out", "were ruled out", "is absent", "are absent",
@@ -223,6 +235,8 @@ ENGLISH = AssertionRules(
              "is questionable", "to be excluded", "to be ruled out", "suspected"),
         _H: ("in the past", "years ago", "months ago", "in childhood", "as a child",
              "previously", "in infancy", "has resolved", "had resolved", "resolved"),
+        _Y: ("may develop", "might develop", "could develop", "would develop", "may occur",
+             "may appear", "may recur", "is expected", "are expected", "should it occur"),
     },
     pseudo=("no increase", "no change", "no significant change", "not only", "not necessarily",
             "no further", "not certain if", "not certain whether", "without difficulty",
@@ -232,6 +246,9 @@ ENGLISH = AssertionRules(
             "father says", "father noted", "parents report", "parents reported",
             "according to his mother", "according to her mother", "per mother", "per parents",
             "history of present illness", "past medical history", "no longer",
+            # "a 6-year-old girl with ...": "old" here is an age, not a historical cue
+            "year-old", "years-old", "month-old", "months-old", "week-old", "day-old",
+            "years old", "months old", "weeks old", "days old",
             "family history of present", "previously described", "previously reported"),
     terminators=("but", "however", "although", "though", "except", "apart from", "aside from",
                  "yet", "whereas", "nevertheless", "still", "which", "who", "presents with",
@@ -243,9 +260,10 @@ ENGLISH = AssertionRules(
         _F: ("patient", "proband", "index case", "the child", "the boy", "the girl", "he", "she",
              "himself", "herself", "our patient", "the infant"),
         _U: ("has", "shows", "showed", "with"),
+        _Y: ("has", "had", "shows", "showed", "presented", "presents", "was", "were"),
     },
-    pre_window={_X: 6, _F: 14, _U: 6, _H: 5},
-    post_window={_X: 3, _F: 4, _U: 3, _H: 4},
+    pre_window={_X: 6, _F: 14, _U: 6, _H: 5, _Y: 6},
+    post_window={_X: 3, _F: 4, _U: 3, _H: 4, _Y: 3},
 )
 
 #: Chinese rules: cues are substrings; windows count characters.

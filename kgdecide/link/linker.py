@@ -12,7 +12,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +25,16 @@ from kgdecide.link.dense import (DenseIndex, E5Encoder, Encoder, MiniLMEncoder,
                                  embedding_cache_path)
 from kgdecide.link.fuzzy import TypoCorrector
 from kgdecide.link.lexicon import Entry, Hit, Lexicon
-from kgdecide.link.text import Token, blank_markup, english_words, has_han, phrase_key, tokenize
+from kgdecide.link.text import (Token, blank_markup, english_words, han_fraction, has_han,
+                                phrase_key, tokenize)
 from kgdecide.link.abbreviation import short_form_uses
 from kgdecide.link.compose import with_composed_names
 from kgdecide.link.coordination import expand_coordinations
 from kgdecide.link.variants import VariantIndex, bag_key
-from kgdecide.types import AssertionStatus, Direction, Finding, FindingStatus, Mention, Node
+from kgdecide.link.experiencer import ExperiencerTagger
+from kgdecide.link.sections import Section, SectionKind, Structure, find_structure
+from kgdecide.types import (AssertionStatus, Direction, Experiencer, Finding, FindingStatus,
+                            Mention, Node)
 
 logger = logging.getLogger(__name__)
 
@@ -49,28 +53,33 @@ class LinkResult:
     mentions: tuple[Mention, ...]  #: linked spans, in text order
     abstained: tuple[Mention, ...] = ()  #: spans whose best candidate scored below ``min_score``
     notes: tuple[str, ...] = ()  #: why nothing (or less) was found: "empty text", ...
-    #: indexes into ``mentions`` of nested mentions whose node is an ancestor of the node of
-    #: the mention enclosing them: shown, but the enclosing one says it all
-    implied: frozenset[int] = frozenset()
+
+    @property
+    def implied(self) -> frozenset[int]:
+        """Indexes into ``mentions`` of nested general names the enclosing mention implies."""
+        return frozenset(i for i, m in enumerate(self.mentions) if m.implied)
 
     def by_status(self, status: AssertionStatus) -> tuple[Mention, ...]:
-        return tuple(m for i, m in enumerate(self.mentions)
-                     if m.status is status and i not in self.implied)
+        """This patient's mentions of ``status`` (implied ones left out)."""
+        return tuple(m for m in self.mentions if m.status is status and not m.implied
+                     and m.experiencer is Experiencer.PATIENT)
 
     @property
     def present_ids(self) -> tuple[str, ...]:
-        """Ids of the findings stated as present, without repeats (implied mentions left out:
-        "acoustic neuroma" gives Acoustic neuroma, not also Neuroma)."""
+        """Ids of this patient's findings stated as present, without repeats (implied mentions
+        left out: "acoustic neuroma" gives Acoustic neuroma, not also Neuroma; others'
+        findings left out: a table of published patients adds nothing)."""
         return tuple(dict.fromkeys(m.node_id for m in self.by_status(AssertionStatus.PRESENT)))
 
     @property
     def excluded_ids(self) -> tuple[str, ...]:
-        """Ids of the findings stated as absent, without repeats."""
+        """Ids of this patient's findings stated as absent, without repeats."""
         return tuple(dict.fromkeys(m.node_id for m in self.by_status(AssertionStatus.EXCLUDED)))
 
     def findings(self) -> tuple[Finding, ...]:
-        """Present and excluded mentions as scorer findings; family, uncertain and historical
-        ones are left out. A node stated both present and absent is kept as present.
+        """The mentions that are :attr:`~kgdecide.types.Mention.scored`, as scorer findings:
+        this patient's present and excluded ones. A node stated both present and absent is
+        kept as present.
 
         >>> m = Mention(0, 5, "fever", "HP:0001945", "Fever", 0.9, AssertionStatus.EXCLUDED)
         >>> [(f.id, f.status.value) for f in LinkResult((m,)).findings()]
@@ -133,7 +142,7 @@ class Linker:
         self._dense = dense_factory
         self._chinese_cues = tuple(sorted(
             {c for cues in (*chinese.pre.values(), *chinese.post.values()) for c in cues}
-            | set(config.chinese_fillers), key=len, reverse=True))
+            | set(config.chinese_fillers), key=lambda c: (-len(c), c)))
 
     @classmethod
     def from_store(cls, store: GraphStore, config: LinkerConfig | None = None,
@@ -191,12 +200,13 @@ class Linker:
             else:
                 notes.append("Chinese text was not linked: multilingual linking is off")
         mentions, abstained = self._decide(text, clean, spans)
-        implied: frozenset[int] = frozenset()
         if self.config.keep_nested and self.config.sift_nested and self.parents is not None:
-            mentions, implied = self._sift_nested(mentions)
+            mentions = self._sift_nested(mentions)
+        if self.config.experiencer and mentions:
+            mentions = _with_experiencers(clean, mentions, self.config.sections)
         if not mentions:
             notes.append("no names of the graph were recognised in the text")
-        return LinkResult(tuple(mentions), tuple(abstained), tuple(notes), implied)
+        return LinkResult(tuple(mentions), tuple(abstained), tuple(notes))
 
     def link_many(self, texts: Iterable[str]) -> list[LinkResult]:
         return [self.link(t) for t in texts]
@@ -207,9 +217,12 @@ class Linker:
         tokens = tokenize(text)
         if self.corrector is not None:
             keys, edits = self.corrector.correct_tokens(tokens)
+            for i in _proper_nouns(text, tokens, edits):
+                keys[i], edits[i] = tokens[i].key, 0
         else:
             keys, edits = [t.key for t in tokens], [0] * len(tokens)
-        hits = self.lexicon.find(tokens, keys, text)
+        hits = [h for h in self.lexicon.find(tokens, keys, text)
+                if not _AUTHOR_AFTER.match(text, tokens[h.last].end)]
         if self.variants is not None:
             exact = {(h.first, h.last) for h in hits}
             hits += [h for h in self.variants.find(tokens, text, keys) if (h.first, h.last) not in exact]
@@ -310,32 +323,35 @@ class Linker:
             (mentions if best.score >= self.config.min_score else abstained).append(mention)
         return mentions, abstained
 
-    def _sift_nested(self, mentions: list[Mention]) -> tuple[list[Mention], frozenset[int]]:
+    def _sift_nested(self, mentions: list[Mention]) -> list[Mention]:
         """Judge each mention wholly inside a longer one by the hierarchy.
 
-        Inside a coordination ("palmar and plantar pits") a nested mention is a finding of its
-        own and stays. Otherwise it stays only when its node is a proper ancestor of the
-        enclosing mention's node ("colitis" in "ulcerative colitis"), and is then marked
-        implied. The same node again ("developmental delay" in "global developmental delay")
-        adds nothing; an unrelated node is another sense of the words ("nevus" in "basal cell
-        nevus syndrome", "carcinoma" in "basal cell carcinoma", which HPO files elsewhere).
-        Both are dropped.
+        A nested name whose node is a proper ancestor of the enclosing mention's node, at any
+        distance, is kept but marked implied ("colitis" in "ulcerative colitis", "seizures" in
+        "febrile and afebrile seizures"): the longer one says it all, so it is never a finding
+        of its own. The same node again ("developmental delay" in "global developmental delay")
+        adds nothing and is dropped. An unrelated node is another sense of the words ("nevus"
+        in "basal cell nevus syndrome", "carcinoma" in "basal cell carcinoma", which HPO files
+        elsewhere) and is dropped, except inside a coordination, where it is a finding of its
+        own ("plantar pits" in "palmar and plantar pits").
         """
         row = self._row
         kept: list[Mention] = []
-        implied: set[int] = set()
         active: list[Mention] = []  # earlier mentions (by start) still open at this one's start
         for m in mentions:
             active = [o for o in active if o.end > m.start]
             outer = max((o for o in active if m.end <= o.end and o.end - o.start > m.end - m.start),
-                        key=lambda o: o.end - o.start, default=None)
+                        key=lambda o: (o.end - o.start, -o.start), default=None)
             active.append(m)
-            if outer is None or _is_coordination(outer.text):
+            if outer is None:
                 kept.append(m)
-            elif m.node_id != outer.node_id and row[m.node_id] in self._ancestors_of(row[outer.node_id]):
-                implied.add(len(kept))
+            elif m.node_id == outer.node_id:
+                continue
+            elif row[m.node_id] in self._ancestors_of(row[outer.node_id]):
+                kept.append(replace(m, implied=True))
+            elif _is_coordination(outer.text):
                 kept.append(m)
-        return kept, frozenset(implied)
+        return kept
 
     def _ancestors_of(self, row: int) -> frozenset[int]:
         """The row and every row above it in the hierarchy (memoised)."""
@@ -385,6 +401,27 @@ class Linker:
         return ranked
 
 
+def _with_experiencers(text: str, mentions: list[Mention], sections: bool) -> list[Mention]:
+    """Each mention with whose finding it is and the section it sits in.
+
+    A relative's mention gets status ``FAMILY`` (and a ``FAMILY`` status makes the experiencer a
+    relative), so consumers that read only the status still leave it out; a table cell that
+    says "-" under the patient's column makes the row's finding excluded.
+    """
+    structure = find_structure(text) if sections else Structure((Section(0, len(text), SectionKind.NOTE),))
+    tagger = ExperiencerTagger(text, structure, cues=not has_han(text) or han_fraction(text) < 0.5)
+    out = []
+    for m in mentions:
+        reading = tagger.read(m.start, m.end)
+        who, status = reading.experiencer, reading.status or m.status
+        if status is AssertionStatus.FAMILY:
+            who = Experiencer.RELATIVE
+        elif who is Experiencer.RELATIVE:
+            status = AssertionStatus.FAMILY
+        out.append(replace(m, experiencer=who, status=status, section=reading.section.value))
+    return out
+
+
 #: A span joining several findings: "and", "or", a comma or a slash between its words.
 _COORDINATION = re.compile(r"\b(?:and|or|nor)\b|[,/&;]", re.IGNORECASE)
 
@@ -403,6 +440,27 @@ def _parent_rows(store: GraphStore, nodes: Sequence[Node], relation: str) -> lis
         return [() for _ in nodes]  # a graph without a hierarchy: every node is a root
     row = {node.id: i for i, node in enumerate(nodes)}
     return [tuple(row[p] for p in store.neighbors(node.id, relation) if p in row) for node in nodes]
+
+
+#: "et al." after a word: the word is an author's name ("Oegema et al." is not Edema).
+_AUTHOR_AFTER = re.compile(r"\s*(?:and colleagues\b|et\.?\s*al\b)", re.IGNORECASE)
+
+
+def _proper_nouns(text: str, tokens: Sequence[Token], edits: Sequence[int]) -> list[int]:
+    """Corrected tokens that look like names: a capital then small letters, not where a
+    sentence starts, or followed by "et al.". A typo corrector must leave names alone."""
+    out = []
+    for i, token in enumerate(tokens):
+        if not edits[i]:
+            continue
+        word = text[token.start:token.end]
+        if _AUTHOR_AFTER.match(text, token.end):
+            out.append(i)
+        elif word[:1].isupper() and word[1:].islower():
+            before = text[:token.start].rstrip()
+            if before and before[-1] not in ".!?:;\n([\"'•-":
+                out.append(i)
+    return out
 
 
 def _short_penalty(entry: Entry) -> float:

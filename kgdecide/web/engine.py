@@ -212,9 +212,11 @@ class Engine:
 
 def merge_findings(coded: tuple[Finding, ...], mentions: tuple[Mention, ...]
                    ) -> list[tuple[Finding, str]]:
-    """Coded findings first, then present/excluded mentions not already coded (a coded status
-    wins: the clinician's toggle overrides what the linker read). Family, uncertain and
-    historical mentions are shown but never scored.
+    """Coded findings first, then the scored mentions (this patient's present and excluded
+    ones, not implied) not already coded (a coded status wins: the clinician's toggle overrides
+    what the linker read). Others' findings (relatives, published patients, the disease in
+    general, animal models), uncertain, hypothetical and historical mentions are shown but
+    never scored.
 
     >>> m = Mention(0, 4, "fits", "HP:1", "Seizure", 0.9, AssertionStatus.PRESENT)
     >>> [(f.id, f.status.value, s) for f, s in merge_findings((Finding("HP:1", "excluded"),), (m,))]
@@ -222,7 +224,7 @@ def merge_findings(coded: tuple[Finding, ...], mentions: tuple[Mention, ...]
     """
     out: dict[str, tuple[Finding, str]] = {f.id: (f, "coded") for f in coded}
     for m in mentions:
-        if m.status in (AssertionStatus.PRESENT, AssertionStatus.EXCLUDED) and m.node_id not in out:
+        if m.scored and m.node_id not in out:
             out[m.node_id] = (Finding(m.node_id, FindingStatus(m.status.value)), "text")
     return list(out.values())
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from kgdecide.graph.embedded import EmbeddedStore
-from kgdecide.link.command import link_command
+from kgdecide.packs.linking import link_command
 from kgdecide.settings import Settings
 
 FIXTURE = Path(__file__).resolve().parents[2] / "data" / "fixtures" / "link" / "mini_hpo.json"
