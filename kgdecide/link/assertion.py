@@ -246,6 +246,9 @@ ENGLISH = AssertionRules(
             "father says", "father noted", "parents report", "parents reported",
             "according to his mother", "according to her mother", "per mother", "per parents",
             "history of present illness", "past medical history", "no longer",
+            # "relative" names no relative in these
+            "relative afferent", "relative macrocephaly", "relative microcephaly",
+            "relative risk", "relatively", "relative to", "relative frequency",
             # "a 6-year-old girl with ...": "old" here is an age, not a historical cue
             "year-old", "years-old", "month-old", "months-old", "week-old", "day-old",
             "years old", "months old", "weeks old", "days old",

@@ -114,6 +114,7 @@ HEADINGS: tuple[tuple[str, SectionKind], ...] = (
      r"(patient|proband) (reports?|descriptions?|presentations?|histor(y|ies)|information)|"
      r"reports? of (a|the|two|three) (cases?|patients?|famil(y|ies))|"
      r"the (patient|proband|case)|(patient|proband|case|family|individual) \d+\b|"
+     r"cases?|patients?|proband|subject|index case|"
      r"history of (the )?present(ing)? illness|hpi|presenting complaint|chief complaint|"
      r"history|birth history|perinatal history|developmental history|social history|"
      r"(physical|clinical|neurological|general|systemic|ophthalmologic(al)?|dysmorphology|"
