@@ -142,7 +142,7 @@ _HEADING_PATTERNS = [(re.compile(rf"(?:{p})\b", re.IGNORECASE), kind) for p, kin
 #: Numbering before a heading: "2.", "2.1", "II.", "A."
 _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[IVX]{1,4}\.|[A-H]\.)\s+")
 #: A heading at the start of a paragraph: "Background:", "Family history -"
-_INLINE = re.compile(r"^\s*([A-Za-z][A-Za-z/&' -]{0,48}?)\s*(?::|\s[-\u2013\u2014]\s)\s*(?=\S)")
+_INLINE = re.compile(r"\s*([A-Za-z][A-Za-z/&' -]{0,48}?)\s*(?::|\s[-\u2013\u2014]\s)\s*(?=\S)")
 _TABLE_CAPTION = re.compile(r"^\s*(?:supplementary\s+)?table\s+[A-Z]?\d+[A-Za-z]?\b", re.IGNORECASE)
 _FIGURE_CAPTION = re.compile(r"^\s*(?:supplementary\s+)?(?:figure|fig\.?)\s+[A-Z]?\d+[A-Za-z]?\b",
                              re.IGNORECASE)
