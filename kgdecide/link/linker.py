@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -44,6 +45,11 @@ _BREAK = re.compile(r"[,.;:!?()\[\]{}\"/|•·\n]")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff0-9A-Za-z]*")
 #: Connectives that separate two Chinese findings inside one clause.
 _HAN_SPLIT = re.compile(r"伴有|伴|和|及|并且|并|或者|或|与|、|以及")
+
+
+#: Given what is embedded and how many names, a context manager yielding a callback that is
+#: told how many more names are done (``kgdecide.progress.progress_bar`` fits).
+ProgressFor = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +216,17 @@ class Linker:
 
     def link_many(self, texts: Iterable[str]) -> list[LinkResult]:
         return [self.link(t) for t in texts]
+
+    def prepare(self, progress: ProgressFor | None = None) -> None:
+        """Build now the dense indexes this linker's settings use (multilingual; English when
+        ``dense``), so no request waits for them. Indexes whose embeddings are cached are
+        read; for the others ``progress(what, names)`` may give a context manager yielding a
+        callback told how many names each batch embedded (a progress bar)."""
+        if self._dense is None:
+            return
+        wanted = (["ml"] if self.config.multilingual else []) + (["en"] if self.config.dense else [])
+        for which in wanted:
+            self._dense.prepare(which, progress)
 
     # --- candidates ----------------------------------------------------------------------------
 
@@ -587,8 +604,24 @@ class _DenseFactory:
     def english(self) -> DenseIndex | None:
         return self._index("en", all_names=True)
 
+    def _all_names(self, which: str) -> bool:
+        return which == "en" or self._config.multilingual_names == "all"
+
+    def prepare(self, which: str, progress: ProgressFor | None) -> None:
+        """Build index ``which`` ("en" or "ml") now, with a progress bar when it is embedded."""
+        with self._lock:
+            if which in self._indexes:
+                return
+            encoder = self._encoders[which]
+            rows, names, cache = self._names(encoder, self._all_names(which))
+            if progress is None or cache.is_file():
+                self._indexes[which] = DenseIndex.build(encoder, rows, names, cache)
+                return
+            with progress(f"{encoder.name} name index", len(names)) as advance:
+                self._indexes[which] = DenseIndex.build(encoder, rows, names, cache, advance)
+
     def multilingual(self) -> DenseIndex | None:
-        index = self._index("ml", all_names=self._config.multilingual_names == "all")
+        index = self._index("ml", all_names=self._all_names("ml"))
         config = self._config
         if index is None or not config.prior_relation or config.multilingual_prior <= 0:
             return index
@@ -612,6 +645,12 @@ class _DenseFactory:
             return self._indexes[which]
 
     def _build(self, encoder: Encoder, all_names: bool) -> DenseIndex:
+        rows, names, cache = self._names(encoder, all_names)
+        logger.info("dense index %s: %d names (cache %s)", encoder.name, len(names), cache)
+        return DenseIndex.build(encoder, rows, names, cache)
+
+    def _names(self, encoder: Encoder, all_names: bool) -> tuple[list[int], list[str], Path]:
+        """Rows, names and cache file of an index over labels (or every name)."""
         from kgdecide.link.lexicon import node_names
         from kgdecide.settings import Settings
 
@@ -623,6 +662,4 @@ class _DenseFactory:
                     names.append(name)
         snapshot = getattr(self._store, "snapshot", None)
         home = self._home or Settings.from_env().home
-        cache = embedding_cache_path(snapshot, home, self._store.version, encoder, names)
-        logger.info("dense index %s: %d names (cache %s)", encoder.name, len(names), cache)
-        return DenseIndex.build(encoder, rows, names, cache)
+        return rows, names, embedding_cache_path(snapshot, home, self._store.version, encoder, names)
