@@ -56,8 +56,16 @@ class AssertionRules:
     def _alternation(self, cues: list[str]) -> str:
         # Longest first, so "cannot be ruled out" wins over "ruled out" at the same place.
         # Ties in length sorted by the cue itself: the same pattern whatever the hash seed.
-        body = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in sorted(set(cues), key=lambda c: (-len(c), c)))
-        return rf"(?<![\w/])(?:{body})(?![\w/])" if self.word_boundaries else f"(?:{body})"
+        ordered = sorted(set(cues), key=lambda c: (-len(c), c))
+        if not self.word_boundaries:
+            return "(?:" + "|".join(re.escape(c) for c in ordered) + ")"
+        def bounded(cue: str) -> str:
+            # A cue of punctuation ("?") needs no word boundary: "Ptosis?" is a question.
+            body = re.escape(cue).replace(r"\ ", r"\s+")
+            before = r"(?<![\w/])" if re.match(r"\w", cue) else ""
+            after = r"(?![\w/])" if re.search(r"\w$", cue) else ""
+            return before + body + after
+        return "(?:" + "|".join(bounded(c) for c in ordered) + ")"
 
     @cached_property
     def _cue_category(self) -> dict[tuple[str, str], AssertionStatus]:
@@ -133,8 +141,12 @@ def _blank(text: str, pattern: re.Pattern[str] | None) -> str:
     return pattern.sub(lambda m: " " * (m.end() - m.start()), text)
 
 
-def assertion_status(text: str, start: int, end: int, rules: AssertionRules) -> AssertionStatus:
+def assertion_status(text: str, start: int, end: int, rules: AssertionRules,
+                     sentences: dict[tuple[int, int], _Sentence] | None = None) -> AssertionStatus:
     """The status of the mention ``text[start:end]``.
+
+    ``sentences`` may be kept by the caller across the mentions of one text: each sentence is
+    then blanked and scanned for cues once.
 
     >>> s = "Seizures since 3 months; no fever. Mother has short stature."
     >>> [assertion_status(s, s.index(w), s.index(w) + len(w), ENGLISH).value
@@ -151,24 +163,48 @@ def assertion_status(text: str, start: int, end: int, rules: AssertionRules) -> 
     left, right = _sentence_bounds(text, start, end, rules.sentence_ends)
     if text[right:right + 1] in ("?", "？"):  # "Ptosis?": the question mark is itself a cue
         right += 1
-    before = _blank(text[left:start], rules.pseudo_pattern)
-    after = _blank(text[end:right], rules.pseudo_pattern)
+    if sentences is None:
+        sentences = {}
+    sentence = sentences.get((left, right))
+    if sentence is None:
+        sentence = sentences[(left, right)] = _Sentence.scan(text[left:right], rules)
+    at, to = start - left, end - left
+    before, after = sentence.blanked[:at], sentence.blanked[to:]
     found: set[AssertionStatus] = set()
-    if rules.pre_pattern is not None:
-        for match in rules.pre_pattern.finditer(before):
-            status = rules.category("pre", match.group())
-            window = rules.pre_window.get(status, rules.default_window)
-            between = before[match.end():]
-            if rules.reaches(status, between, window) and not rules.ends_at_list_item(
-                    between, text[start:right]):
-                found.add(status)
-    if rules.post_pattern is not None:
-        for match in rules.post_pattern.finditer(after):
-            status = rules.category("post", match.group())
-            window = rules.post_window.get(status, rules.default_window)
-            if rules.reaches(status, after[:match.start()], window):
-                found.add(status)
+    for c_start, c_end, status in sentence.pre:
+        if c_end > at:
+            break
+        window = rules.pre_window.get(status, rules.default_window)
+        between = before[c_end:]
+        if rules.reaches(status, between, window) and not rules.ends_at_list_item(
+                between, text[start:right]):
+            found.add(status)
+    for c_start, _, status in sentence.post:
+        if c_start < to:
+            continue
+        window = rules.post_window.get(status, rules.default_window)
+        if rules.reaches(status, after[:c_start - to], window):
+            found.add(status)
     return next((s for s in PRIORITY if s in found), AssertionStatus.PRESENT)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    """A sentence with its pseudo-cues blanked and its cues found, once."""
+
+    blanked: str
+    pre: tuple[tuple[int, int, AssertionStatus], ...]  #: (start, end, category), in order
+    post: tuple[tuple[int, int, AssertionStatus], ...]
+
+    @classmethod
+    def scan(cls, sentence: str, rules: AssertionRules) -> _Sentence:
+        blanked = _blank(sentence, rules.pseudo_pattern)
+        def cues(side: str, pattern: re.Pattern[str] | None) -> tuple[tuple[int, int, AssertionStatus], ...]:
+            if pattern is None:
+                return ()
+            return tuple((m.start(), m.end(), rules.category(side, m.group()))
+                         for m in pattern.finditer(blanked))
+        return cls(blanked, cues("pre", rules.pre_pattern), cues("post", rules.post_pattern))
 
 
 _X, _F, _U, _H, _Y = (AssertionStatus.EXCLUDED, AssertionStatus.FAMILY, AssertionStatus.UNCERTAIN,

@@ -103,10 +103,24 @@ ENGLISH_CUES: Mapping[Experiencer, tuple[str, ...]] = {
 _CLAUSE_BREAK = re.compile(r";|\b(?:whereas|while|but|unlike|in contrast(?: to)?|however|"
                            r"although|compared (?:with|to)|as opposed to|similar to|similarly|"
                            r"like)\b|,\s*(?:which|who)\b", re.IGNORECASE)
-#: A sentence end: ".", "!" or "?" and a space before a capital, or a line end; not after
-#: "et al.", "e.g.", "Fig." and other abbreviations.
-_SENTENCE_END = re.compile(r"(?<!\bal)(?<!\be\.g)(?<!\bi\.e)(?<!\bFig)(?<!\bvs)(?<!\bDr)(?<!\bno)"
-                           r"(?<!\bref)(?<!\bapprox)(?<![A-Z])[.!?](?=\s+[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[A-Z•\-*])")
+#: A sentence end: ".", "!" or "?" before spaces and a capital or a digit, or a blank line,
+#: or a line break before a capital or a bullet; a full stop after an abbreviation ("et al.",
+#: "e.g.", "Fig.") or an initial ("J.") is no end (checked in :func:`_sentence_ends`).
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[A-Z•*-])")
+_ABBREVIATIONS = frozenset(("al", "e.g", "i.e", "fig", "vs", "dr", "no", "ref", "approx", "cf", "etc"))
+
+
+def _sentence_ends(text: str) -> list[int]:
+    ends = []
+    for match in _SENTENCE_END.finditer(text):
+        if match.group() == ".":
+            word = text[max(0, match.start() - 8):match.start()].rsplit(None, 1)[-1:] or [""]
+            token = word[0].lstrip("([").casefold()
+            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+                continue
+        ends.append(match.end())
+    return ends
+
 
 #: Cell values of a table of features by person.
 _CELL_YES = re.compile(r"^\s*(?:\+{1,3}|yes|y|present|positive|pos|✓|√|x|\(\+\))\s*$", re.IGNORECASE)
@@ -174,9 +188,8 @@ class ExperiencerTagger:
                 who = next(Experiencer[name] for name, value in match.groupdict().items() if value)
                 self._cues.append((match.start(), match.end(), who))
         self._cue_starts = [c[0] for c in self._cues]
-        self._sentence_ends = [m.end() for m in _SENTENCE_END.finditer(text)]
-        self._breaks = sorted([m.start() for m in _CLAUSE_BREAK.finditer(text)]
-                              + [m.end() for m in _CLAUSE_BREAK.finditer(text)])
+        self._sentence_ends = _sentence_ends(text)
+        self._breaks = sorted(x for m in _CLAUSE_BREAK.finditer(text) for x in (m.start(), m.end()))
         self._tables: dict[int, _TableReading] = {}
 
     def read(self, start: int, end: int) -> Reading:

@@ -323,6 +323,7 @@ class Linker:
 
     def _decide(self, text: str, clean: str, spans: list[_Span]) -> tuple[list[Mention], list[Mention]]:
         mentions, abstained = [], []
+        sentences: dict[tuple[int, int], str] = {}
         for span in sorted(spans, key=lambda s: (s.start, -s.end)):
             ranked = self._rank(clean, span)
             if not ranked:
@@ -333,7 +334,7 @@ class Linker:
                 start=span.start, end=span.end, text=text[span.start:span.end],
                 node_id=self.lexicon.ids[best.row], label=self.lexicon.labels[best.row],
                 score=round(best.score, 4),
-                status=assertion_status(clean, span.start, span.end, rules),
+                status=assertion_status(clean, span.start, span.end, rules, sentences),
                 alternatives=tuple((self.lexicon.ids[c.row], self.lexicon.labels[c.row],
                                     round(c.score, 4)) for c in rest),
             )
@@ -489,18 +490,17 @@ def _resolve_overlaps(hits: list[Hit], keep_nested: bool) -> list[Hit]:
     """Longest first; a hit overlapping a kept one is dropped, except a hit wholly inside it
     when ``keep_nested`` (the shorter, more general name)."""
     kept: list[Hit] = []
+    covering: dict[int, list[Hit]] = {}  # token index -> kept hits over it
     # An exact match beats a word-bag match of the same length.
     for hit in sorted(hits, key=lambda h: (-(h.last - h.first), h.variant,
                                            min(e.kind for e in h.entries), h.first)):
-        clash = False
-        for other in kept:
-            if hit.first <= other.last and other.first <= hit.last:
-                inside = other.first <= hit.first and hit.last <= other.last
-                if not (keep_nested and inside):
-                    clash = True
-                    break
+        others = {id(o): o for t in range(hit.first, hit.last + 1) for o in covering.get(t, ())}
+        clash = any(not (keep_nested and o.first <= hit.first and hit.last <= o.last)
+                    for o in others.values())
         if not clash:
             kept.append(hit)
+            for t in range(hit.first, hit.last + 1):
+                covering.setdefault(t, []).append(hit)
     return sorted(kept, key=lambda h: (h.first, h.last))
 
 
