@@ -57,7 +57,7 @@ def load_walk() -> tuple[Any, Any, Any]:
 def pick_cases(graph: Any, n: int) -> list[list[int]]:
     """Rows of the present findings of the first ``n`` development cases with >= 5 of them."""
     from kgdecide.packs.clinical.cases import read_labelled_cases
-    from kgdecide.score.commands import shared_data_dir
+    from kgdecide.packs.clinical.commands import shared_data_dir
 
     path = shared_data_dir() / "clinical" / "phenopackets_dev.jsonl"
     out = []

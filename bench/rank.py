@@ -57,7 +57,7 @@ print(json.dumps({"load_seconds": loaded, "diseases": len(diseases), "times": ti
 def pick_cases(n: int) -> list[list[str]]:
     """The first ``n`` development cases with at least 10 observed findings, 10 each."""
     from kgdecide.packs.clinical.cases import read_labelled_cases
-    from kgdecide.score.commands import shared_data_dir
+    from kgdecide.packs.clinical.commands import shared_data_dir
 
     path = shared_data_dir() / "clinical" / "phenopackets_dev.jsonl"
     cases = [c.case.observed[:10] for c in read_labelled_cases(path) if len(c.case.observed) >= 10]
@@ -67,7 +67,7 @@ def pick_cases(n: int) -> list[list[str]]:
 def time_kgdecide(cases: list[list[str]]) -> dict[str, dict[str, float]]:
     from kgdecide.errors import ConfigError
     from kgdecide.score import SCORERS
-    from kgdecide.score.commands import make_ranker
+    from kgdecide.packs.clinical.commands import make_ranker
     from kgdecide.settings import Settings
 
     out = {}

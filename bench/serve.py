@@ -212,7 +212,7 @@ class MemorySampler:
 def make_payloads(home: Path, cases: int) -> dict[str, list[dict[str, object]]]:
     """Coded and free-text bodies from development cases' observed/excluded terms."""
     from kgdecide.graph.embedded import EmbeddedStore
-    from kgdecide.score.commands import shared_data_dir
+    from kgdecide.packs.clinical.commands import shared_data_dir
 
     store = EmbeddedStore.from_path(home / "stores" / "clinical")
     path = shared_data_dir() / "clinical" / "phenopackets_dev.jsonl"

@@ -1,20 +1,24 @@
-"""Diagnosis quality on the development cases: top-1/3/10, MRR and ECE per scorer.
+"""Diagnosis quality on the development cases, per scorer, with bootstrap intervals.
 
-Reports leak-free and leaky cases separately (always), with and without excluded findings, on
-the held-out test publications (never used by ``kgdecide train``) and, for the untrained
-baselines, on all development cases; plus simulated patients and the next-question protocol.
+Test publications only (never used by ``kgdecide train`` to fit anything), three kinds of case
+always apart: natural leak-free, de-leaked (leaky cases scored without their publication's share
+of the graph), leaky as is (overstated, for reference). Also: paired differences against resnik,
+natural vs de-leaked on the same diseases, the hubs (candidates most often in the top 3), the
+ablations of the attention scorer, rank fusion, and simulated patients.
 
-    KGDECIDE_HOME=... python eval/diagnosis.py [--store clinical] [--limit N] [--write-docs]
+    KGDECIDE_HOME=... python eval/diagnosis.py [--store clinical] [--ablations] [--write-docs]
 
-Needs the clinical store built (``kgdecide build clinical``) and, for the attention scorer and
-calibrated probabilities, ``kgdecide train``. Scorers whose model is missing are skipped, said so.
+Needs the clinical store built with the development cases as evidence (``kgdecide build clinical
+--cases ... --case-splits all``, as ``make run`` does) and ``kgdecide train`` for it.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
-import math
+import json
+import os
 import shlex
 import sys
 import time
@@ -26,100 +30,117 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from kgdecide.errors import ConfigError, InvalidQuery  # noqa: E402
-from kgdecide.packs.clinical import HAS_CASE_PHENOTYPE  # noqa: E402
+from kgdecide.graph.embedded import EmbeddedStore  # noqa: E402
 from kgdecide.packs.clinical.cases import (  # noqa: E402
-    CLINICAL_DOMAIN, DISEASE_PREFIXES, LabelledCase, publication_split, read_labelled_cases,
+    CLINICAL_DOMAIN, DISEASE_PREFIXES, read_labelled_cases,
 )
-from kgdecide.pipeline import Outcome, Ranker, evaluate  # noqa: E402
-from kgdecide.score import SCORERS  # noqa: E402
-from kgdecide.score.commands import make_ranker, shared_data_dir  # noqa: E402
-from kgdecide.score.metrics import expected_calibration_error, summarise  # noqa: E402
+from kgdecide.packs.clinical.commands import shared_data_dir  # noqa: E402
+from kgdecide.packs.clinical.evaluation import (  # noqa: E402
+    EvalCase, eval_cases, hubs, paired_difference, run, summary,
+)
+from kgdecide.packs.clinical.training import (  # noqa: E402
+    DEFAULT_FILE, attention_ranker, train_attention, training_data,
+)
+from kgdecide.pipeline import Outcome, Ranker, default_model_dir, evaluate  # noqa: E402
+from kgdecide.score.attention import MODEL_FILE, AttentionWeights  # noqa: E402
+from kgdecide.score.calibration import CALIBRATION_FILE, load_calibration  # noqa: E402
+from kgdecide.score.metrics import expected_calibration_error  # noqa: E402
 from kgdecide.settings import Settings  # noqa: E402
 from _common import write_section  # noqa: E402  (eval/ is this script's folder)
 
-SECTION = "## Diagnosis"
-
-NOTES = """### Reading these numbers
-
-- **Graph.** The store was built with `kgdecide build clinical --cases
-  ../shared/data/clinical/phenopackets_dev.jsonl`: 1,840 `has_case_phenotype` edges, phenotypes
-  that patients in the *training* publications' cases showed and HPO does not list (frequency =
-  share of the disease's cases, publications kept as provenance). Validation and test publications
-  never contribute, so the rows above stay leak-free; the `, no case evidence` rows rank the same
-  cases with those edges switched off (`rank-cases --no-case-evidence`). No prior over diseases
-  is derived from the collection: a disease gains annotations, not weight for being published.
-- **Default scorer: `attention`** (once `kgdecide train` has run for the graph; `resnik` until
-  then). It is best on the leak-free *validation* publications that chose it (early-stopping MRR
-  0.286 vs 0.230 for `resnik` and 0.177 for `lr`) and also on the held-out test publications
-  above. `resnik` stays the best untrained scorer and the fastest.
-- **What case evidence adds** on leak-free test cases: top-1 +8.8 points for `attention`, +3.6
-  for `lr`, +1.5 for `resnik` and +13.3 for `ppr` (whose walk uses the new edges too); leaky cases
-  are unchanged (their publications already annotate their diseases).
-- **Excluded findings.** In these collections curators list typical features of the disease that
-  a patient lacked, so a scorer that learns freely from them learns to push a disease *up* when
-  its features are absent. The attention scorer lets an excluded finding count only *against* a
-  disease that has it; `lr` and `resnik` ignore excluded findings by default.
-- **Targets not met** (issue 3): leak-free top-1 >= 35 % / top-10 >= 65 %, ECE <= 0.03 and
-  +15 points top-1 from three answered questions are not reached.
-- Calibration maps are fitted on leak-free development cases outside the test publications
-  (validation publications only for `attention`, 97 cases); test publications differ from them,
-  which is most of the ECE gap (fitting on top-1 only or Platt scaling did not do better on these
-  cases). On leaky cases ECE is expected to be poor.
-- **Next question.** Answers come from the true disease's annotations (present when it is
-  annotated at or below the finding). The question maximises the expected information gain over
-  the top 20 *under the scorer's own update*: for scorers that ignore absent findings only the
-  "present" branch counts, so they are not asked about features the patient will mostly lack.
-  When the true disease is far below the top 20 no answer helps in three rounds.
-  `lr, excluded weight 1` counts absent answers against the diseases that have the finding.
-- `kgdecide train` (3,000 simulated + 860 leak-free training cases, early stopping on 97
-  leak-free validation cases, then calibration of all four scorers) took 709 s wall on this
-  machine at load average 8-12 (159 s when it was quiet).
-- ms/case is wall time on 2 shared, busy cores; docs/BENCHMARKS.md (`## Diagnosis`) has the
-  latency benchmark.
-"""
-
-
-def run_cases(ranker: Ranker, cases: Sequence[LabelledCase], use_excluded: bool) -> tuple[list[Outcome], float]:
-    """Outcomes per case and mean milliseconds per case."""
-    started = time.perf_counter()
-    out = [evaluate(ranker, c.case.observed, c.case.excluded if use_excluded else (), c.diagnosis)
-           for c in cases]
-    return out, (time.perf_counter() - started) * 1000 / max(len(cases), 1)
-
-
-def row(name: str, outcomes: Sequence[Outcome], extra: str = "") -> str:
-    s = summarise([o.rank for o in outcomes])
-    ece = expected_calibration_error([o.top_probability for o in outcomes],
-                                     [o.rank <= 1 for o in outcomes])
-    return (f"| {name} | {s['n']:,} | {100 * s['top1']:.1f} | {100 * s['top3']:.1f} | "
-            f"{100 * s['top10']:.1f} | {s['mrr']:.3f} | {ece:.3f} |{extra}")
-
-
-HEADER = ("| scorer | cases | top-1 % | top-3 % | top-10 % | MRR | ECE |{extra}\n"
-          "|---|---:|---:|---:|---:|---:|---:|{extra_sep}")
+SECTION = "Diagnosis"
+KIND_TITLES = {"natural": "Natural leak-free", "deleaked": "De-leaked",
+               "leaky": "Leaky, as published (overstated: for reference only)"}
+#: Ablations of the attention scorer: (row name, training settings changed, spec changed)
+ABLATIONS = (
+    ("no attention over annotations (best annotation only)", {"annotation_attention": False}, False),
+    ("no finding attention (gated sum)", {"finding_attention": False}, False),
+    ("no simulated patients", {"simulated": 0}, False),
+    ("no case evidence", {}, True),
+)
 
 
 def header(extra: str = "") -> str:
-    return HEADER.format(extra=f" {extra} |" if extra else "", extra_sep="---:|" if extra else "")
+    cols = "| scorer | cases | top-1 % [95 % CI] | top-3 % | top-10 % [95 % CI] | MRR | ECE |"
+    return cols + (f" {extra} |" if extra else "") + "\n|---|---:|---:|---:|---:|---:|---:|" + \
+        ("---:|" if extra else "")
 
 
-def rankers(settings: Settings, store: str, names: Sequence[str], case_evidence: bool = True
-            ) -> dict[str, Ranker]:
-    out = {}
-    for name in names:
-        try:
-            ranker = make_ranker(settings, store, name, "omim", case_evidence)
-            if SCORERS[name].needs_training:
-                ranker.scorer.prepare(ranker.graph)  # fail now, not mid-table, when untrained
-            out[name] = ranker
-        except ConfigError as e:
-            print(f"skipping {name}: {e}", file=sys.stderr)
+def row(name: str, outcomes: Sequence[Outcome], extra: str = "") -> str:
+    s = summary(outcomes)
+    ece = expected_calibration_error([o.top_probability for o in outcomes],
+                                     [o.rank <= 1 for o in outcomes])
+    return (f"| {name} | {len(outcomes):,} | {s['top1'].percent()} | {100 * s['top3'].value:.1f} | "
+            f"{s['top10'].percent()} | {s['mrr'].value:.3f} | {ece:.3f} |" + (f" {extra} |" if extra else ""))
+
+
+def rankers(home: Path, store: str, graph_store: EmbeddedStore) -> dict[str, Ranker]:
+    graph = graph_store.projection()
+    models = default_model_dir(home, graph)
+    prefixes = DISEASE_PREFIXES["omim"]
+    out = {name: Ranker.create(graph_store, CLINICAL_DOMAIN, name,
+                               load_calibration(models / CALIBRATION_FILE, name), prefixes)
+           for name in ("resnik", "lr")}
+    model = models / MODEL_FILE
+    if model.is_file():
+        ranker = attention_ranker(graph, CLINICAL_DOMAIN, AttentionWeights.from_path(model), prefixes)
+        out["attention"] = dataclasses.replace(
+            ranker, calibration=load_calibration(models / CALIBRATION_FILE, "attention"))
+    else:
+        print(f"no attention model at {model}: run `kgdecide train`", file=sys.stderr)
     return out
 
 
+def rank_fusion(ranked: dict[str, Ranker], cases: Sequence[EvalCase], mask, weights: dict[str, float]  # noqa: ANN001
+                ) -> list[Outcome]:
+    """Weighted reciprocal-rank fusion (k = 60) of the scorers' full rankings, per case."""
+    out = []
+    for e in cases:
+        overrides = () if e.kind == "leaky" else mask.overrides(e.case.publication)
+        total = None
+        for name, weight in weights.items():
+            r = ranked[name]
+            _, result, order = r.score(e.case.case.observed, e.case.case.excluded, overrides=overrides)
+            ranks = np.zeros(len(result.targets))
+            ranks[order] = np.arange(1, len(order) + 1)
+            part = np.full(len(result.targets), 0.0)
+            part[order] = weight / (60.0 + ranks[order])
+            total = part if total is None else total + part
+        ranker = next(iter(ranked.values()))
+        allowed = np.flatnonzero(ranker._mask(result.targets))
+        answers = [ranker.graph.index[a] for a in e.case.diagnosis if a in ranker.graph.index]
+        is_answer = np.isin(result.targets[allowed], answers)
+        best = total[allowed][is_answer].max() if is_answer.any() else None
+        rank = float((total[allowed] >= best).sum()) if best is not None else float("inf")
+        top = allowed[np.argsort(-total[allowed], kind="stable")[:3]]
+        ids = ranker.graph.id_list
+        out.append(Outcome(rank, 0.0, (), (), 0, tuple(ids[int(result.targets[t])] for t in top)))
+    return out
+
+
+def same_disease_comparison(ranked: dict[str, Ranker], cases: Sequence[EvalCase], mask  # noqa: ANN001
+                            ) -> list[str]:
+    """Natural vs de-leaked top-1 on the diseases that have cases of both kinds (the disease mix
+    differs between the two, which alone moves top-1)."""
+    natural = {d for e in cases if e.kind == "natural" for d in e.case.diagnosis}
+    deleaked = {d for e in cases if e.kind == "deleaked" for d in e.case.diagnosis}
+    both = natural & deleaked
+    part = [e for e in cases if e.kind in ("natural", "deleaked") and set(e.case.diagnosis) & both]
+    lines = [f"Diseases with both natural and de-leaked cases: {len(both)} "
+             f"({sum(e.kind == 'natural' for e in part)} natural, "
+             f"{sum(e.kind == 'deleaked' for e in part)} de-leaked cases).\n",
+             "| scorer | natural top-1 % | de-leaked top-1 % | de-leaked, unmasked top-1 % |",
+             "|---|---:|---:|---:|"]
+    for name, ranker in ranked.items():
+        nat = summary(run(ranker, [e for e in part if e.kind == "natural"], mask))["top1"]
+        dl_cases = [e for e in part if e.kind == "deleaked"]
+        dl = summary(run(ranker, dl_cases, mask))["top1"]
+        raw = summary(run(ranker, [dataclasses.replace(e, kind="leaky") for e in dl_cases], mask))["top1"]
+        lines.append(f"| {name} | {nat.percent()} | {dl.percent()} | {raw.percent()} |")
+    return lines
+
+
 def simulated_outcomes(ranker: Ranker, n: int, seed: int) -> list[Outcome]:
-    """Simulated patients (seed differs from training's), ranked by this scorer."""
     from kgdecide.score.annotations import annotation_index
     from kgdecide.score.simulate import parents_of, simulate
 
@@ -135,55 +156,26 @@ def simulated_outcomes(ranker: Ranker, n: int, seed: int) -> list[Outcome]:
     return out
 
 
-def next_question_protocol(ranker: Ranker, cases: Sequence[LabelledCase], rounds: int = 3
-                           ) -> tuple[float, float, int]:
-    """Top-1 before and after answering the top suggested question ``rounds`` times, answers taken
-    from the true disease's annotations (present if it is annotated at or below the finding)."""
-    from kgdecide.explain.questions import next_questions
-    from kgdecide.score.annotations import annotation_index
+def ablation_rankers(graph_store: EmbeddedStore, cases_path: Path, cache: Path, echo) -> dict[str, Ranker]:  # noqa: ANN001
+    """Attention models trained without one part each (cached per graph version in ``cache``)."""
+    from kgdecide.score.train import TrainSettings
 
-    graph, spec = ranker.graph, ranker.spec
-    index = annotation_index(graph, spec)
-    before, after, n = 0, 0, 0
-    for c in cases:
-        answers = [graph.index[d] for d in c.diagnosis if d in graph.index]
-        if not answers:
-            continue
-        target = int(np.flatnonzero(index.target_rows == answers[0])[0])
-        truth = set(index.closure[target].tocsr().indices.tolist())  # the row's terms (CSC -> CSR)
-        observed, excluded = list(c.case.observed), list(c.case.excluded)
-        first = evaluate(ranker, observed, excluded, c.diagnosis)
-        if math.isinf(first.rank) and first.unknown:
-            continue
-        n += 1
-        before += first.rank <= 1
-        for _ in range(rounds):
-            try:
-                resolved, result, order = ranker.score(observed, excluded)
-            except InvalidQuery:
-                break
-            asked = set(resolved.ids) | set(observed) | set(excluded)
-            questions = next_questions(graph, spec, result, order, asked, k=1,
-                                       absent_counts=ranker.scorer.uses_excluded)
-            if not questions:
-                break
-            term = int(index.term_of_row[graph.index[questions[0]]])
-            (observed if term in truth else excluded).append(questions[0])
-        after += evaluate(ranker, observed, excluded, c.diagnosis).rank <= 1
-    return before / max(n, 1), after / max(n, 1), n
-
-
-def question_variants(ranked: dict[str, Ranker]) -> dict[str, Ranker]:
-    """Answers from the graph are reliable negatives, unlike curated excluded findings: also run
-    the protocol with an lr scorer that counts absent findings (excluded_weight 1)."""
-    from kgdecide.score.lr import LRScorer, LRSettings
-
-    if "lr" not in ranked:
-        return {}
-    base = ranked["lr"]
-    scorer = LRScorer(base.spec, LRSettings(excluded_weight=1.0))
-    return {"lr, excluded weight 1": Ranker(base.graph, base.spec, scorer, base.calibration,
-                                            base.candidate_prefixes)}
+    graph = graph_store.projection()
+    out = {}
+    for name, changes, no_evidence in ABLATIONS:
+        spec = CLINICAL_DOMAIN.without_evidence() if no_evidence else CLINICAL_DOMAIN
+        key = "ablation-" + "-".join(f"{k}={v}" for k, v in changes.items()) + ("-no-evidence" if no_evidence else "")
+        path = cache / graph.version.replace("/", "__") / f"{key}.npz"
+        if not path.is_file():
+            echo(f"training the ablation '{name}'")
+            simulated = int(changes.get("simulated", 2000))
+            settings = TrainSettings(**{k: v for k, v in changes.items() if k != "simulated"})
+            data = training_data(graph_store, spec, cases_path)
+            weights = train_attention(graph_store, spec, data, simulated, settings, echo=echo)
+            weights.save(path)
+        out[f"attention, {name}"] = attention_ranker(graph, spec, AttentionWeights.from_path(path),
+                                                     DISEASE_PREFIXES["omim"])
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> str:
@@ -191,88 +183,91 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument("--store", default="clinical")
     parser.add_argument("--cases", type=Path,
                         default=shared_data_dir() / "clinical" / "phenopackets_dev.jsonl")
-    parser.add_argument("--scorers", default=",".join(sorted(SCORERS)))
-    parser.add_argument("--limit", type=int, default=0, help="Use every k-th case so at most N.")
-    parser.add_argument("--leaky-limit", type=int, default=0,
-                        help="At most N leaky test cases (every k-th), to save time.")
     parser.add_argument("--simulated", type=int, default=500)
-    parser.add_argument("--questions", type=int, default=200, help="Cases in the question protocol.")
-    parser.add_argument("--all-cases", action="store_true",
-                        help="Also rank all development cases with the untrained scorers.")
+    parser.add_argument("--ablations", action="store_true",
+                        help="Also train and rank the attention scorer's ablations (~10 min each).")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args(argv)
-
+    started = time.monotonic()
     settings = Settings.from_env()
-    cases = read_labelled_cases(args.cases)
-    test = [c for c in cases if publication_split(c.publication) == "test"]
-    if args.limit:
-        test = test[:: max(1, len(test) // args.limit)][: args.limit]
-        cases = cases[:: max(1, len(cases) // args.limit)][: args.limit]
-    if args.leaky_limit:
-        leaky = [c for c in test if c.leaky]
-        leaky = leaky[:: max(1, len(leaky) // args.leaky_limit)][: args.leaky_limit]
-        test = [c for c in test if not c.leaky] + leaky
-    ranked = rankers(settings, args.store, args.scorers.split(","))
-    graph = next(iter(ranked.values())).graph
-    # Case-derived evidence (build clinical --cases) comes from training publications only, so
-    # the test publications stay unseen; rows without it show what it adds.
-    plain = (rankers(settings, args.store, args.scorers.split(","), case_evidence=False)
-             if HAS_CASE_PHENOTYPE in graph.relations else {})
-    lines = [f"Measured {dt.date.today().isoformat()} on graph "
-             f"`{next(iter(ranked.values())).graph.version}` with\n"
-             f"`{' '.join(['python eval/diagnosis.py', *map(shlex.quote, sys.argv[1:])])}`.\n"]
-    lines.append(f"### Held-out test publications ({len(test):,} cases; ECE on the top-1 "
-                 "calibrated probability; scorers that ignore excluded findings have one row)\n")
-    for leaky in (False, True):
-        part = [c for c in test if c.leaky == leaky]
-        lines.append(f"**{'Leaky' if leaky else 'Leak-free'}** ({len(part):,} cases)\n")
+    graph_store = EmbeddedStore.from_path(settings.store_dir(args.store))
+    graph = graph_store.projection()
+    models = default_model_dir(settings.home, graph)
+    data = training_data(graph_store, CLINICAL_DOMAIN, args.cases)
+    ranked = rankers(settings.home, args.store, graph_store)
+    test = eval_cases(read_labelled_cases(args.cases), ("test",))
+    log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    default = json.loads((models / DEFAULT_FILE).read_text()) if (models / DEFAULT_FILE).is_file() else None
+    lines = [f"Measured {dt.date.today().isoformat()} on graph `{graph.version}` "
+             f"(case evidence from {graph.meta.get('case_evidence', {}).get('splits')}) with\n"
+             f"`{' '.join(['python eval/diagnosis.py', *map(shlex.quote, sys.argv[1:])])}`; "
+             f"load average {os.getloadavg()[0]:.1f} at the start.\n"]
+    if default:
+        gain = default.get("test_gain")
+        lines.append(f"**Default scorer: `{default['scorer']}`** ({default['reason']}). Validation "
+                     f"top-1 by scorer: " + ", ".join(f"{k} {100 * v:.1f} %" for k, v in default["validation_top1"].items())
+                     + (f"; test top-1 gain of `{default['candidate']}` over resnik "
+                        f"{100 * gain['value']:+.1f} points [{100 * gain['low']:+.1f}, {100 * gain['high']:+.1f}]" if gain else "")
+                     + ".\n")
+    extra = {}
+    if args.ablations:
+        extra.update(ablation_rankers(graph_store, args.cases, settings.home / "models" / "ablations", log))
+    outcomes: dict[tuple[str, str], list[Outcome]] = {}
+    for kind in ("natural", "deleaked", "leaky"):
+        part = [e for e in test if e.kind == kind]
+        lines.append(f"### Test publications: {KIND_TITLES[kind]} ({len(part):,} cases)\n")
         lines.append(header("ms/case"))
-        for name, ranker in ranked.items():
-            for use_excluded in (True, False) if ranker.scorer.uses_excluded else (True,):
-                outcomes, ms = run_cases(ranker, part, use_excluded)
-                label = (name if not ranker.scorer.uses_excluded
-                         else f"{name} {'+ excluded' if use_excluded else '(excluded ignored)'}")
-                lines.append(row(label, outcomes, f" {ms:.1f} |"))
-                print(lines[-1], file=sys.stderr, flush=True)
-            if name in plain:
-                outcomes, ms = run_cases(plain[name], part, True)
-                lines.append(row(f"{name}, no case evidence", outcomes, f" {ms:.1f} |"))
-                print(lines[-1], file=sys.stderr, flush=True)
+        for name, ranker in {**ranked, **(extra if kind != "leaky" else {})}.items():
+            t0 = time.perf_counter()
+            outcomes[kind, name] = run(ranker, part, data.mask)
+            ms = (time.perf_counter() - t0) * 1000 / max(len(part), 1)
+            lines.append(row(name, outcomes[kind, name], f"{ms:.1f}"))
+            log(lines[-1])
+        if kind != "leaky" and {"attention", "resnik", "lr"} <= set(ranked):
+            for weights in ({"attention": 1.0, "resnik": 1.0}, {"attention": 1.0, "resnik": 0.5, "lr": 0.5}):
+                name = "rank fusion " + " + ".join(f"{w:g} {n}" for n, w in weights.items())
+                outcomes[kind, name] = rank_fusion(ranked, part, data.mask, weights)
+                lines.append(row(name, outcomes[kind, name], ""))
+                log(lines[-1])
         lines.append("")
-    if args.all_cases:
-        lines.append(f"### All development cases ({len(cases):,}), untrained scorers, "
-                     "excluded findings used as each scorer's settings say\n")
-        for leaky in (False, True):
-            part = [c for c in cases if c.leaky == leaky]
-            lines.append(f"**{'Leaky' if leaky else 'Leak-free'}** ({len(part):,} cases)\n")
-            lines.append(header())
-            for name, ranker in ranked.items():
-                if not SCORERS[name].needs_training:
-                    lines.append(row(name, run_cases(ranker, part, True)[0]))
-            lines.append("")
+    lines.append("### Paired differences against resnik on the test publications "
+                 "(points, bootstrap 95 % interval over cases)\n")
+    lines.append("| scorer | cases | top-1 natural | top-10 natural | top-1 de-leaked | top-10 de-leaked |")
+    lines.append("|---|---|---:|---:|---:|---:|")
+    for name in [n for (k, n) in outcomes if k == "natural" and n != "resnik"]:
+        cells = []
+        for kind in ("natural", "deleaked"):
+            for metric in ("top1", "top10"):
+                d = paired_difference(outcomes[kind, name], outcomes[kind, "resnik"], metric)
+                cells.append(f"{100 * d.value:+.1f} [{100 * d.low:+.1f}, {100 * d.high:+.1f}]")
+        lines.append(f"| {name} | {len(outcomes['natural', name])} / {len(outcomes['deleaked', name])} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("### Natural leak-free vs de-leaked, same diseases (test publications)\n")
+    lines += same_disease_comparison(ranked, [e for e in test if e.kind != "leaky"], data.mask)
+    lines.append("")
+    lines.append("### Hubs: the candidates most often in the top 3 (test publications, natural + "
+                 "de-leaked)\n")
+    lines.append("| scorer | candidate | in the top 3 of | the answer of |\n|---|---|---:|---:|")
+    honest = [e for e in test if e.kind != "leaky"]
+    for name in ranked:
+        both = outcomes["natural", name] + outcomes["deleaked", name]
+        for h in hubs(both, [e for e in test if e.kind == "natural"] + [e for e in test if e.kind == "deleaked"], 3):
+            label = graph.labels[graph.index[h.id]]
+            lines.append(f"| {name} | {h.id} {label} | {100 * h.share:.1f} % | {100 * h.answer_share:.1f} % |")
+    lines.append("")
     if args.simulated:
-        lines.append(f"### Simulated patients ({args.simulated} from the graph, seed 12345: "
-                     "annotations sampled by frequency, 30 % vaguer parents, 0-2 noise findings, "
-                     "0-3 excluded)\n")
+        lines.append(f"### Simulated patients ({args.simulated} OMIM diseases, seed 12345, noise "
+                     "as assumed by `Noise.default`; training used noise fitted on the training "
+                     "cases and another seed)\n")
         lines.append(header())
         for name, ranker in ranked.items():
             lines.append(row(name, simulated_outcomes(ranker, args.simulated, 12345)))
         lines.append("")
-    if args.questions:
-        sample = [c for c in test if not c.leaky]
-        sample = sample[:: max(1, len(sample) // args.questions)][: args.questions]
-        lines.append(f"### Next question ({len(sample)} leak-free test cases, 3 rounds, answers "
-                     "from the true disease's annotations)\n")
-        lines.append("| scorer | top-1 before % | top-1 after % | gain (points) |\n|---|---:|---:|---:|")
-        for name, ranker in {**ranked, **question_variants(ranked)}.items():
-            b, a, n = next_question_protocol(ranker, sample)
-            lines.append(f"| {name} | {100 * b:.1f} | {100 * a:.1f} | {100 * (a - b):+.1f} |")
-            print(lines[-1], file=sys.stderr, flush=True)
-        lines.append("")
-    text = "\n".join(lines) + "\n" + NOTES
+    lines.append(f"({len(honest):,} honest test cases; {time.monotonic() - started:.0f} s in all.)")
+    text = "\n".join(lines) + "\n"
     print(text)
     if args.write_docs:
-        write_section(REPO / "docs" / "EVALUATION.md", SECTION.removeprefix("## "), text)
+        write_section(REPO / "docs" / "EVALUATION.md", SECTION, text)
     return text
 
 

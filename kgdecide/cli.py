@@ -23,8 +23,8 @@ LAZY_COMMANDS = {
         "keys": "kgdecide.web.commands:keys",
         "link": "kgdecide.packs.linking:link_command",
         "finance": "kgdecide.packs.finance.commands:finance_group",
-        "rank-cases": "kgdecide.score.commands:rank_cases",
-        "train": "kgdecide.score.commands:train",
+        "rank-cases": "kgdecide.packs.clinical.commands:rank_cases",
+        "train": "kgdecide.packs.clinical.commands:train",
     },
     "build": {
         "finance": "kgdecide.packs.finance.commands:build_finance_command",

@@ -263,17 +263,27 @@ class Query:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """One ranked answer."""
+    """One ranked answer: one entity, whichever of its ids the graph ranks.
+
+    >>> Candidate("OMIM:154700", "Marfan syndrome", 3.2, 0.4, 1, ("ORPHA:558",)).equivalent
+    ('ORPHA:558',)
+    """
 
     id: str  #: CURIE of the candidate node, e.g. ``OMIM:619340``
     label: str  #: its name
-    score: float  #: the scorer's raw score (higher is better; scale depends on the scorer)
-    probability: float  #: calibrated probability that this is the answer (0..1)
+    #: the raw score of the entity's best-scoring id (higher is better; scale depends on the scorer)
+    score: float
+    probability: float  #: calibrated probability that this entity is the answer (0..1)
     rank: int  #: 1 for the best
+    #: the entity's other ids (e.g. ``ORPHA:558`` beside ``OMIM:154700``), sorted
+    equivalent: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.probability <= 1.0 or self.rank < 1:
             raise ValueError("probability must be in 0..1 and rank at least 1")
+        object.__setattr__(self, "equivalent", tuple(self.equivalent))
+        if self.id in self.equivalent:
+            raise ValueError(f"{self.id} is listed among its own equivalent ids")
 
 
 @dataclass(frozen=True, slots=True)

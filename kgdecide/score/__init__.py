@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kgdecide.score.registry import (  # noqa: F401
-        SCORERS, DomainSpec, Scorer, ScoreResult, create_scorer, scorer_class,
+        SCORERS, SCORER_TABLE, DomainSpec, Scorer, ScoreResult, create_scorer, scorer_class,
     )
 
-__all__ = ["SCORERS", "DomainSpec", "ScoreResult", "Scorer", "create_scorer", "scorer_class"]
+__all__ = ["SCORERS", "SCORER_TABLE", "DomainSpec", "ScoreResult", "Scorer", "create_scorer", "scorer_class"]
 
 
 def __getattr__(name: str) -> Any:

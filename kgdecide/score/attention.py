@@ -1,55 +1,78 @@
 """``attention``: the learned graph-attention scorer.
 
-For every (finding ``q``, target ``d``) pair it looks at the typed paths that connect them and
-the baselines' features along the best one:
+Two attentions, both conditioned on the candidate, both what the score is made of.
 
-* path types: ``exact`` (``q <-has- d``), ``specific`` (``q <-is_a+- t <-has- d``: the target is
-  annotated with a more specific form), ``general`` (``q -is_a+-> a <-is_a*- t <-has- d``: only a
-  common ancestor links them), ``lacks`` (``d`` is known to lack ``q``);
-* features: Resnik IC of the common ancestor, log likelihood ratio, annotation frequency,
-  information lost between ``q`` and the common ancestor, the finding's own specificity.
+**Over the candidate's annotations.** For a present finding ``q`` and a candidate ``d`` with
+annotated phenotypes ``A_d`` (the finding relation's and the evidence relations'), each ``a`` in
+``A_d`` gets a logit
 
-A pair's value is a learned linear function per path type plus a small MLP shared by all types;
-each finding gets a learned gate (attention weight) from its own specificity, so a vague finding
-counts less than a telling one. An excluded finding can only count *against* a target that has
-it: ``-gate * F[d, q] * softplus(w . x)``. Unconstrained, the model learned from curated cases that
-an excluded finding typical of a disease is evidence *for* it (curators list the features they
-checked), which would push a disease up when a patient lacks its features. The score is the gated
-sum over findings, so deleting a finding moves the score by exactly its contribution.
+    s(q, a) = c(q, a) + h(a)
 
-Trained by ``kgdecide train`` (torch, :mod:`kgdecide.score.train`); inference here is numpy only.
-The model file records the graph version it was trained on and is refused on another one.
+where ``c`` is a learned compatibility of the two terms from the typed path between them
+(``q -is_a*-> x <-is_a*- a`` through their most informative common ancestor ``x``: the IC of
+``x``, how far ``q`` and ``a`` each lie below it in IC, and whether the path only goes up, only
+goes down or is an exact match) and ``h`` a learned weight of the annotation itself (its frequency,
+whether it is case-derived). A "none of these" option with a learned logit ``null(q)`` (from
+``q``'s own IC) competes with them. The attention of ``q`` on ``a`` is
+
+    alpha(q, a | d) = exp(s(q, a)) / N_d**gamma / (exp(null(q)) + Z(q, d)),
+    Z(q, d) = sum_a exp(s(q, a)) / N_d**gamma,   N_d = sum_a exp(h(a)),
+
+(``gamma`` in [0, 1], learned, decides how much a long annotation list dilutes each entry), and
+the finding's value for ``d`` is ``v(q, d) = log(1 + Z(q, d) / exp(null(q)))``: zero when nothing
+of ``d`` is compatible with ``q``, large when a specific annotation matches it.
+
+**Over the case's findings.** ``beta(q | d) = softmax over the case's present findings of
+log gate(q) + focus * v(q, d)``; ``gate`` weighs a finding by its specificity (its IC), ``focus``
+is learned (negative: a candidate must account for every finding; positive: it may ignore some).
+The score is ``n * sum_q beta(q | d) * v(q, d)`` (``n`` present findings) minus, for each excluded
+finding ``x``, ``w(x) * F[d, x]`` (``F``: the frequency with which ``d`` shows ``x`` or a more
+specific form of it; ``w >= 0``), so an excluded finding can only count *against* a candidate that
+has it: curated case reports list typical features a patient lacked, and a free weight learns to
+push a disease up when its features are absent.
+
+``contributions[q, d] = n * beta(q | d) * (v(q, d) - log 2)`` and ``bias = n log 2``, so the score
+is exactly ``bias + sum`` of contributions and a finding counts for ``d`` (contribution > 0)
+exactly when ``d`` explains it better than chance (``Z(q, d) > exp(null(q))``). The attention
+returned with a result is ``beta``; the paths an explanation shows are the annotations with the
+highest ``alpha``. Deleting a finding re-weighs the others (``beta`` is a softmax over them), so
+the explanation's exact claim is per annotation: deleting one moves the candidate's score by what
+the path's share says (recomputed in closed form).
+
+Trained by ``kgdecide train`` (:mod:`kgdecide.score.train`, torch); inference is numpy: one
+sparse product per query for every candidate at once. The model file records the graph version it
+was trained on and is refused on another one.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+import scipy.sparse as sp
 
 from kgdecide.errors import ConfigError
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.score.annotations import AnnotationIndex, annotation_index
-from kgdecide.score.base import ScoreResult, Scorer, register, softmax
-from kgdecide.score.lr import LRScorer, LRSettings
-from kgdecide.score.matching import (
-    best_in_closure, best_match, closure_sources, match_sources, target_closure,
-)
+from kgdecide.score.base import ScoreResult, Scorer, TargetAnnotations, softmax
+from kgdecide.score.matching import closure_of
+from kgdecide.score.table import AnnotationTable
 
-#: Path types, in the order of the one-hot block of the pair features.
-PATH_TYPES = ("exact", "specific", "general", "lacks")
-#: Pair features of a present finding (after the path-type one-hot).
-PAIR_FEATURES = ("resnik", "log_lr", "frequency", "ic_lost", "ic_finding")
-#: Features of an excluded finding for a target.
-EXCLUDED_FEATURES = ("frequency", "log_lr_absent", "direct", "ic_finding")
-#: Features of a finding on its own (its gate).
-GATE_FEATURES = ("ic_finding", "share_of_targets", "one")
 MODEL_FILE = "attention.npz"
 #: Bumped whenever the meaning of the weights changes; older model files are refused.
-MODEL_FORMAT = 2
+MODEL_FORMAT = 3
+#: Knots of the piecewise-linear functions of information content (nats).
+IC_KNOTS = np.linspace(0.0, 10.0, 11)
+#: Knots of the piecewise-linear function of annotation frequency.
+FREQUENCY_KNOTS = np.array([0.0, 0.025, 0.1, 0.17, 0.3, 0.55, 0.75, 0.9, 1.0])
+#: Kinds of typed path between a finding ``q`` and an annotation ``a`` (index into
+#: ``AttentionWeights.path``): no ancestor relation, the same term, ``a`` below ``q``, ``q`` below ``a``.
+PATH_KINDS = ("across", "exact", "annotation_below", "finding_below")
+_LOG2 = float(np.log(2.0))
 
 
 def model_dir(home: Path, kg_version: str) -> Path:
@@ -68,138 +91,179 @@ class AttentionSettings:
 
 @dataclass(frozen=True, slots=True)
 class AttentionWeights:
-    """The trained parameters (numpy), as saved by the trainer."""
+    """The trained parameters (see the module docstring for what each one does)."""
 
-    type_w: np.ndarray  #: [P, F] linear value per path type
-    type_b: np.ndarray  #: [P]
-    mlp_w1: np.ndarray  #: [F + P, H]
-    mlp_b1: np.ndarray  #: [H]
-    mlp_w2: np.ndarray  #: [H]
-    gate_w: np.ndarray  #: [G] gate of a present finding (softplus)
-    ex_w: np.ndarray  #: [E] value of an excluded finding
-    ex_gate_w: np.ndarray  #: [G] gate of an excluded finding (softplus)
-    version: str  #: model version (hash of the weights and training settings)
-    kg_version: str  #: graph version the model was trained on
+    common: np.ndarray  #: [11] compatibility by IC of the common ancestor (at IC_KNOTS)
+    finding_gap: np.ndarray  #: [11] ... by how far the finding lies below it
+    annotation_gap: np.ndarray  #: [11] ... by how far the annotation lies below it
+    path: np.ndarray  #: [4] ... by path kind (PATH_KINDS)
+    frequency: np.ndarray  #: [9] annotation weight by frequency (at FREQUENCY_KNOTS)
+    evidence: np.ndarray  #: [] added to the weight of a case-derived annotation
+    gamma: np.ndarray  #: [] dilution by the candidate's annotation mass, in [0, 1]
+    null: np.ndarray  #: [11] "none of these" logit by the finding's IC
+    gate: np.ndarray  #: [11] finding weight (before softplus) by its IC
+    focus: np.ndarray  #: [] how the finding attention leans on the values
+    excluded: np.ndarray  #: [11] weight (before softplus) of an excluded finding by its IC
+    #: [] 1: the ablation without attention over annotations (only the best one counts)
+    hard_match: np.ndarray = field(default_factory=lambda: np.asarray(0.0))
+    version: str = "untrained"  #: model version (hash of the weights and training settings)
+    kg_version: str = ""  #: graph version the model was trained on
+
+    @classmethod
+    def initial(cls, kg_version: str = "") -> AttentionWeights:
+        """The starting point of training: roughly Resnik's best match (compatibility grows
+        with the common ancestor's IC), frequencies as log-probabilities, no finding focus."""
+        return cls(
+            common=IC_KNOTS.copy(), finding_gap=-0.5 * IC_KNOTS, annotation_gap=-0.3 * IC_KNOTS,
+            path=np.zeros(len(PATH_KINDS)),
+            frequency=np.log(np.maximum(FREQUENCY_KNOTS, 0.02)), evidence=np.array(0.0),
+            gamma=np.array(0.5), null=np.full(len(IC_KNOTS), 3.0),
+            gate=np.full(len(IC_KNOTS), 0.5413),  # softplus(0.5413) = 1: every finding weighs 1
+            focus=np.array(0.0), excluded=np.full(len(IC_KNOTS), -3.0), kg_version=kg_version)
 
     @classmethod
     def from_path(cls, path: Path) -> AttentionWeights:
         if not Path(path).is_file():
-            raise ConfigError(f"no attention model at {path}; run `kgdecide train` first "
-                              "(about 10 minutes on 2 cores)")
+            raise ConfigError(f"no attention model at {path}; run `kgdecide train` first")
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
         meta = json.loads(str(arrays.pop("meta")))
         if meta.get("format") != MODEL_FORMAT:
             raise ConfigError(f"the attention model at {path} has an older format; run "
                               "`kgdecide train` again")
-        return cls(**arrays, version=meta["version"], kg_version=meta["kg_version"])
+        return cls(**{k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()},
+                   version=meta["version"], kg_version=meta["kg_version"])
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in ("version", "kg_version")}
 
     def save(self, path: Path, extra: dict[str, Any] | None = None) -> None:
-        arrays = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("version", "kg_version")}
         meta = {"version": self.version, "kg_version": self.kg_version, "format": MODEL_FORMAT,
                 **(extra or {})}
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(path).with_suffix(".tmp.npz")
-        np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
+        np.savez(tmp, meta=np.array(json.dumps(meta)), **self.arrays())
         tmp.replace(path)  # atomic: a reader never sees half a model
+
+    # --- the model's functions (numpy twins of kgdecide.score.train's torch ones) ---------------
+
+    def compatibility(self, common: np.ndarray, finding_ic: float, annotation_ic: np.ndarray,
+                      kind: np.ndarray) -> np.ndarray:
+        """``c(q, a)`` from the common ancestor's IC, the two terms' IC and the path kind."""
+        return (np.interp(common, IC_KNOTS, self.common)
+                + np.interp(np.maximum(finding_ic - common, 0.0), IC_KNOTS, self.finding_gap)
+                + np.interp(np.maximum(annotation_ic - common, 0.0), IC_KNOTS, self.annotation_gap)
+                + self.path[kind])
+
+    def annotation_weight(self, frequency: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+        """``h(a)`` from the annotation's frequency and kind."""
+        return np.interp(frequency, FREQUENCY_KNOTS, self.frequency) + self.evidence * evidence
+
+    def null_logit(self, ic: np.ndarray) -> np.ndarray:
+        return np.interp(ic, IC_KNOTS, self.null)
+
+    def finding_gate(self, ic: np.ndarray) -> np.ndarray:
+        return _softplus(np.interp(ic, IC_KNOTS, self.gate))
+
+    def excluded_weight(self, ic: np.ndarray) -> np.ndarray:
+        return _softplus(np.interp(ic, IC_KNOTS, self.excluded))
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, x)
+
+
+@dataclass(eq=False)
+class TermPaths:
+    """For one finding term, its path to every term: the most informative common ancestor and the
+    path kind (see :data:`PATH_KINDS`). Built per graph; one finding costs a pass over the
+    descendant lists of its ancestors."""
+
+    index: AnnotationIndex
+    descendants: Any  #: scipy csr [T, T]: the terms at or below each term
+
+    @classmethod
+    def build(cls, index: AnnotationIndex) -> TermPaths:
+        descendants = index.ancestors.T.tocsr()
+        descendants.sort_indices()
+        return cls(index, descendants)
+
+    def below(self, term: int) -> np.ndarray:
+        """Terms at or below ``term`` (itself included)."""
+        d = self.descendants
+        return d.indices[d.indptr[term]:d.indptr[term + 1]]
+
+    def of(self, term: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(common ancestor term [T], its IC [T], path kind int8 [T]) of ``term`` against every
+        term; -1 / 0 where they share no ancestor."""
+        ic = self.index.ic
+        ancestors = self.index.ancestors_of(term)
+        common = np.full(len(ic), -1, dtype=np.int64)
+        common_ic = np.zeros(len(ic))
+        # General ancestors first: each more informative one overwrites the terms below it, so
+        # every term ends with its most informative common ancestor (ties: the more specific).
+        for x in ancestors[np.lexsort((-np.arange(len(ancestors)), ic[ancestors]))].tolist():
+            rows = self.below(x)
+            common[rows] = x
+            common_ic[rows] = ic[x]
+        kind = np.zeros(len(ic), dtype=np.int8)
+        kind[ancestors] = PATH_KINDS.index("finding_below")
+        kind[self.below(term)] = PATH_KINDS.index("annotation_below")
+        kind[term] = PATH_KINDS.index("exact")
+        return common, common_ic, kind
 
 
 @dataclass(eq=False)
 class _State:
     index: AnnotationIndex
-    lr: LRScorer
+    table: AnnotationTable
+    paths: TermPaths
     weights: AttentionWeights | None
+    mass: sp.csr_matrix | None = None  #: [K, T] exp(h(a)) / N_d**gamma per annotation
+    #: recent findings' compatibility rows, reused by explanations and repeated queries
+    rows: OrderedDict = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        self.rows = OrderedDict()
+        if self.weights is not None:
+            self.mass = annotation_mass(self.table, self.weights)
+
+    def compatibilities(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """(c(q, .) over all terms, common ancestor of q with each term) for finding term q."""
+        cached = self.rows.get(term)
+        if cached is None:
+            common, common_ic, kind = self.paths.of(term)
+            c = self.weights.compatibility(common_ic, float(self.index.ic[term]), self.index.ic, kind)
+            cached = self.rows[term] = (c, common)
+            if len(self.rows) > _ROW_CACHE:
+                self.rows.popitem(last=False)
+        else:
+            self.rows.move_to_end(term)
+        return cached
 
 
-def pair_features(index: AnnotationIndex, lr: LRScorer, term: int) -> np.ndarray:
-    """[K, P + F] features of one present finding against every target."""
-    k = index.n_targets
-    resnik = best_match(index, term, index.ic, weighted=False)
-    log_lr = lr.present_log_lr(index, term)
-    own = np.zeros(k)
-    rows, freq, _ = index.column(term)
-    own[rows] = freq
-    direct = np.zeros(k, dtype=bool)
-    a, b = index.direct.indptr[term], index.direct.indptr[term + 1]
-    direct[index.direct.indices[a:b]] = True
-    lacks = log_lr <= np.log(lr.settings.epsilon) + 1e-9
-    out = np.zeros((k, len(PATH_TYPES) + len(PAIR_FEATURES)), dtype=np.float32)
-    out[:, 0] = direct & ~lacks
-    out[:, 1] = (own > 0) & ~direct & ~lacks
-    out[:, 2] = (own <= 0) & ~lacks
-    out[:, 3] = lacks
-    ic_q = index.ic[term]
-    out[:, 4] = resnik / 10.0
-    out[:, 5] = log_lr / 5.0
-    out[:, 6] = np.where(own > 0, own, 0.0)
-    out[:, 7] = (ic_q - resnik) / 10.0
-    out[:, 8] = ic_q / 10.0
-    return out
+#: Findings whose compatibility rows are kept (18k floats each on the clinical graph).
+_ROW_CACHE = 256
 
 
-def pair_features_single(index: AnnotationIndex, lr: LRScorer, term: int, target: int,
-                         drop: int = -1) -> np.ndarray:
-    """One row of :func:`pair_features`, computed for one target as if its annotation ``drop``
-    (term index) were deleted: the slow twin used by explanations."""
-    closure = target_closure(index, target, drop)
-    resnik = best_in_closure(index, term, closure, index.ic, False)
-    log_lr = lr.present_log_lr_single(index, term, target, closure)
-    own = closure.get(term, 0.0)
-    a, b = index.direct.indptr[term], index.direct.indptr[term + 1]
-    direct = term != drop and target in set(index.direct.indices[a:b].tolist())
-    lacks = log_lr <= np.log(lr.settings.epsilon) + 1e-9
-    ic_q = float(index.ic[term])
-    return np.array([direct and not lacks, own > 0 and not direct and not lacks,
-                     own <= 0 and not lacks, lacks, resnik / 10.0, log_lr / 5.0, own,
-                     (ic_q - resnik) / 10.0, ic_q / 10.0], dtype=np.float32)
+def annotation_mass(table: AnnotationTable, weights: AttentionWeights) -> sp.csr_matrix:
+    """[K, T]: ``exp(h(a)) / N_d ** gamma`` for each annotation ``a`` of each target ``d``."""
+    h = weights.annotation_weight(table.frequencies, table.evidence)
+    norm = np.zeros(table.n_targets)
+    np.add.at(norm, table.targets, np.exp(h))
+    log_norm = np.log(np.where(norm > 0, norm, 1.0))
+    data = np.exp(h - float(weights.gamma) * log_norm[table.targets])
+    return sp.csr_matrix((data, table.terms, table.indptr), shape=(table.n_targets, table.n_terms))
 
 
-def excluded_features(index: AnnotationIndex, term: int) -> np.ndarray:
-    """[K, E] features of one excluded finding against every target."""
-    k = index.n_targets
-    freq = np.zeros(k)
-    rows, values, _ = index.column(term)
-    freq[rows] = values
-    direct = np.zeros(k)
-    a, b = index.direct.indptr[term], index.direct.indptr[term + 1]
-    direct[index.direct.indices[a:b]] = 1.0
-    absent = np.log((1.0 - 0.95 * freq) / (1.0 - min(float(index.background[term]), 0.99)))
-    out = np.zeros((k, len(EXCLUDED_FEATURES)), dtype=np.float32)
-    out[:, 0], out[:, 1], out[:, 2], out[:, 3] = freq, absent, direct, index.ic[term] / 10.0
-    return out
-
-
-def gate_features(index: AnnotationIndex, term: int) -> np.ndarray:
-    """[G] features of a finding on its own."""
-    share = (index.closure.indptr[term + 1] - index.closure.indptr[term]) / index.n_targets
-    return np.array([index.ic[term] / 10.0, share, 1.0], dtype=np.float32)
-
-
-def excluded_values(w: AttentionWeights, x: np.ndarray) -> np.ndarray:
-    """Value (never positive) of excluded findings from their features ``x`` [..., E]: only a
-    target that has the finding (``frequency`` > 0) is penalised."""
-    return -x[..., 0] * _softplus(x @ w.ex_w)
-
-
-def _softplus(x: np.ndarray | float) -> np.ndarray:
-    return np.logaddexp(0.0, x)
-
-
-def pair_values(w: AttentionWeights, x: np.ndarray) -> np.ndarray:
-    """Value of each (finding, target) pair from its features ``x`` [..., P + F]."""
-    p = len(PATH_TYPES)
-    onehot, feats = x[..., :p], x[..., p:]
-    linear = ((feats @ w.type_w.T) + w.type_b) * onehot
-    hidden = np.maximum(x @ w.mlp_w1 + w.mlp_b1, 0.0)
-    return linear.sum(axis=-1) + hidden @ w.mlp_w2
-
-
-@register
 class AttentionScorer(Scorer):
-    """Learned attention over findings and typed paths (see the module docstring)."""
+    """Learned attention over annotations and findings (see the module docstring)."""
 
     name = "attention"
     needs_training = True
+    supports_overrides = True
+    combines: ClassVar[str] = "attention"
 
     @classmethod
     def default_settings(cls) -> AttentionSettings:
@@ -222,8 +286,9 @@ class AttentionScorer(Scorer):
         return self
 
     def _new_state(self, graph: ArrayGraph, weights: AttentionWeights | None) -> _State:
-        index = annotation_index(graph, self.spec, LRSettings().default_frequency)
-        return _State(index, LRScorer(self.spec), weights)
+        index = annotation_index(graph, self.spec)
+        table = AnnotationTable.build(graph, self.spec, index)
+        return _State(index, table, TermPaths.build(index), weights)
 
     def _prepare(self, graph: ArrayGraph) -> _State:
         if self.settings.model_path is None:
@@ -235,62 +300,166 @@ class AttentionScorer(Scorer):
                               f"this graph is {graph.version}; run `kgdecide train` again")
         return self._new_state(graph, weights)
 
+    def _weights(self, state: _State) -> AttentionWeights:
+        if state.weights is None:
+            raise ConfigError("the attention scorer has no weights; run `kgdecide train`")
+        return state.weights
+
+    # --- scoring -----------------------------------------------------------------------------
+
     def _score(self, state: Any, findings: list[int], present: list[bool]) -> ScoreResult:
         st: _State = state
-        if st.weights is None:
-            raise ConfigError("the attention scorer has no weights; run `kgdecide train`")
-        index, w = st.index, st.weights
-        terms = index.terms(findings).tolist()
-        k = index.n_targets
-        contributions = np.zeros((len(findings), k))
-        for i, (term, is_present) in enumerate(zip(terms, present)):
-            z = gate_features(index, term)
-            if is_present:
-                gate = float(_softplus(z @ w.gate_w))
-                contributions[i] = gate * pair_values(w, pair_features(index, st.lr, term))
-            else:
-                gate = float(_softplus(z @ w.ex_gate_w))
-                contributions[i] = excluded_values(w, excluded_features(index, term)) * gate
-        scores = contributions.sum(axis=0)
-        total = np.abs(contributions).sum(axis=0)
-        attention = np.abs(contributions) / np.where(total > 0, total, 1.0)
-        return ScoreResult(
-            targets=index.target_rows, scores=scores, contributions=contributions,
-            findings=tuple(findings), present=tuple(present), bias=np.zeros(k),
-            probabilities=softmax(scores), attention=attention,
-        )
+        w = self._weights(st)
+        index = st.index
+        terms = index.terms(findings)
+        shown = [int(t) for t, p in zip(terms.tolist(), present) if p]
+        compat = np.stack([st.compatibilities(t)[0] for t in shown])  # [n, T]
+        log_z = _hard_log_z(st, w, compat) if w.hard_match else _log_z(st, compat)
+        values = _values(w, index.ic[shown], log_z)
+        beta, parts = _combine(w, index.ic[shown], values)
+        contributions = np.zeros((len(findings), index.n_targets))
+        attention = np.zeros_like(contributions)
+        rows = np.flatnonzero(present)
+        contributions[rows], attention[rows] = parts, beta
+        for i, (term, is_present) in enumerate(zip(terms.tolist(), present)):
+            if not is_present:
+                contributions[i] = self._against(w, index, term, _closure_column(index, term))
+        bias = np.full(index.n_targets, len(shown) * _LOG2)
+        scores = bias + contributions.sum(axis=0)
+        return ScoreResult(targets=index.target_rows, scores=scores, contributions=contributions,
+                           findings=tuple(findings), present=tuple(present), bias=bias,
+                           probabilities=softmax(scores), attention=attention)
 
-    def match(self, graph: ArrayGraph, finding: int, target: int) -> tuple[int, int] | None:
-        return self.prepare(graph).lr.match(graph, finding, target)
+    def _target_score(self, state: Any, findings: list[int], present: list[bool],
+                      annotations: TargetAnnotations) -> tuple[float, np.ndarray]:
+        column, _ = self._target_detail(state, findings, present, annotations)
+        return sum(present) * _LOG2, column
+
+    def _target_detail(self, state: _State, findings: list[int], present: list[bool],
+                       annotations: TargetAnnotations) -> tuple[np.ndarray, np.ndarray]:
+        """One target's (contributions per finding, finding attention): the readable twin of
+        :meth:`_score`, for overrides and explanations."""
+        w = self._weights(state)
+        index = state.index
+        terms = index.terms(findings)
+        shown = [int(t) for t, p in zip(terms.tolist(), present) if p]
+        h = w.annotation_weight(annotations.frequencies, annotations.evidence)
+        log_norm = np.log(np.exp(h).sum()) if len(h) else 0.0
+        pool = (lambda x: x.max(initial=-np.inf)) if w.hard_match else _logsumexp
+        log_z = np.array([pool(state.compatibilities(t)[0][annotations.terms] + h)
+                          - float(w.gamma) * log_norm for t in shown])[:, None]  # [n, 1]
+        values = _values(w, index.ic[shown], log_z)
+        beta, parts = _combine(w, index.ic[shown], values)
+        column = np.zeros(len(findings))
+        attention = np.zeros(len(findings))
+        rows = np.flatnonzero(present)
+        column[rows], attention[rows] = parts[:, 0], beta[:, 0]
+        closure = closure_of(index, annotations.terms, annotations.frequencies)
+        for i, (term, is_present) in enumerate(zip(terms.tolist(), present)):
+            if not is_present:
+                column[i] = float(self._against(w, index, term, closure.get(term, 0.0)))
+        return column, attention
+
+    @staticmethod
+    def _against(w: AttentionWeights, index: AnnotationIndex, term: int, frequency: Any) -> Any:
+        return -float(w.excluded_weight(np.array(index.ic[term]))) * frequency
+
+    # --- explanations --------------------------------------------------------------------------
+
+    def attention_over_annotations(self, graph: ArrayGraph, finding: int, target: int
+                                   ) -> tuple[TargetAnnotations, np.ndarray, float]:
+        """For a present finding (graph row) and a target (index into targets): the target's
+        annotations, ``alpha`` over them, and the attention left on "none of these"."""
+        st: _State = self.prepare(graph)
+        w = self._weights(st)
+        term = int(st.index.terms([finding])[0])
+        annotations = st.table.row(target)
+        c, _ = st.compatibilities(term)
+        h = w.annotation_weight(annotations.frequencies, annotations.evidence)
+        log_norm = np.log(np.exp(h).sum()) if len(h) else 0.0
+        logits = np.append(c[annotations.terms] + h - float(w.gamma) * log_norm,
+                           w.null_logit(st.index.ic[term]))
+        alpha = np.exp(logits - _logsumexp(logits))
+        return annotations, alpha[:-1], float(alpha[-1])
 
     def matches(self, graph: ArrayGraph, finding: int, targets: np.ndarray
                 ) -> list[tuple[int, int] | None]:
-        return self.prepare(graph).lr.matches(graph, finding, targets)
+        """The annotation each target attends to most for this finding, with the two terms'
+        common ancestor (graph rows); None when the target has no annotation."""
+        st: _State = self.prepare(graph)
+        term = int(st.index.terms([finding])[0])
+        _, common = st.compatibilities(term)
+        out: list[tuple[int, int] | None] = []
+        for target in np.asarray(targets).tolist():
+            annotations, alpha, _ = self.attention_over_annotations(graph, finding, int(target))
+            if len(alpha) == 0:
+                out.append(None)
+                continue
+            best = int(annotations.terms[int(np.argmax(alpha))])
+            out.append((int(st.index.term_rows[common[best]]), int(st.index.term_rows[best])))
+        return out
 
-    def dependencies(self, graph: ArrayGraph, result: ScoreResult, finding: int,
-                     targets: np.ndarray) -> list[frozenset[int]] | None:
-        # A pair's features read the Resnik match, the likelihood-ratio match, the closure
-        # frequency at the finding itself and whether the finding is annotated directly: only
-        # the annotations behind those can change it (see ResnikScorer/LRScorer.dependencies).
-        if not result.present[finding]:
-            return [frozenset()] * len(targets)
-        index = self.prepare(graph).index
-        term = int(index.terms([result.findings[finding]])[0])
-        resnik = match_sources(index, term, targets, index.ic, False)[1]
-        lr = match_sources(index, term, targets, 1.0 / index.background, True)[1]
-        own = closure_sources(index, term, targets)
-        a, b = index.direct.indptr[term], index.direct.indptr[term + 1]
-        direct = np.where(np.isin(targets, index.direct.indices[a:b]), term, -1)
-        return [frozenset(int(index.term_rows[t]) for t in sources if t >= 0)
-                for sources in zip(resnik.tolist(), lr.tolist(), own.tolist(), direct.tolist())]
+    def match(self, graph: ArrayGraph, finding: int, target: int) -> tuple[int, int] | None:
+        return self.matches(graph, finding, np.array([target]))[0]
 
     def pair_contribution(self, graph: ArrayGraph, result: ScoreResult, finding: int, target: int,
                           drop: int) -> float:
         st: _State = self.prepare(graph)
-        index, w = st.index, st.weights
-        term = int(index.terms([result.findings[finding]])[0])
-        if not result.present[finding] or w is None:
-            return float(result.contributions[finding, target])
-        x = pair_features_single(index, st.lr, term, target, int(index.term_of_row[drop]))
-        gate = float(_softplus(gate_features(index, term) @ w.gate_w))
-        return gate * float(pair_values(w, x[None, :])[0])
+        own = st.table.row(target)
+        keep = own.terms != int(st.index.term_of_row[drop])
+        without = TargetAnnotations(target, own.terms[keep], own.frequencies[keep],
+                                    own.evidence[keep])
+        column, _ = self._target_detail(st, list(result.findings), list(result.present), without)
+        return float(column[finding])
+
+
+def _log_z(state: _State, compat: np.ndarray) -> np.ndarray:
+    """``log Z(q, d)`` [n, K] for every candidate: one sparse product for all findings."""
+    top = compat.max(axis=1)
+    with np.errstate(divide="ignore"):
+        return np.log(state.mass @ np.exp(compat - top[:, None]).T).T + top[:, None]
+
+
+def _hard_log_z(state: _State, w: AttentionWeights, compat: np.ndarray) -> np.ndarray:
+    """The ablation's ``max_a s(q, a) - gamma log N_d`` [n, K] (``-inf`` without annotations)."""
+    table = state.table
+    h = w.annotation_weight(table.frequencies, table.evidence)
+    norm = np.zeros(table.n_targets)
+    np.add.at(norm, table.targets, np.exp(h))
+    log_norm = np.log(np.where(norm > 0, norm, 1.0))
+    out = np.full((len(compat), table.n_targets), -np.inf)
+    starts = table.indptr[:-1]
+    has = np.diff(table.indptr) > 0
+    for i, c in enumerate(compat):
+        best = np.maximum.reduceat(c[table.terms] + h, starts[has])
+        out[i, has] = best - float(w.gamma) * log_norm[has]
+    return out
+
+
+def _values(w: AttentionWeights, ic: np.ndarray, log_z: np.ndarray) -> np.ndarray:
+    """``v(q, d) = log(1 + Z / exp(null(q)))`` from ``log Z`` [n, K]."""
+    null = w.null_logit(ic)[:, None]
+    return np.logaddexp(null, log_z) - null
+
+
+def _combine(w: AttentionWeights, ic: np.ndarray, values: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Finding attention ``beta`` [n, K] and the present findings' contributions [n, K]."""
+    logits = np.log(w.finding_gate(ic))[:, None] + float(w.focus) * values
+    beta = np.exp(logits - logits.max(axis=0))
+    beta /= beta.sum(axis=0)
+    return beta, len(ic) * beta * (values - _LOG2)
+
+
+def _closure_column(index: AnnotationIndex, term: int) -> np.ndarray:
+    out = np.zeros(index.n_targets)
+    rows, freq, _ = index.column(term)
+    out[rows] = freq
+    return out
+
+
+def _logsumexp(x: np.ndarray) -> float:
+    if len(x) == 0:
+        return float("-inf")
+    top = float(x.max())
+    return top + float(np.log(np.exp(x - top).sum()))

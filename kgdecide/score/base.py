@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -39,10 +40,34 @@ class DomainSpec:
     #: further target -> finding relations read like ``finding_relation`` where it has no
     #: annotation for the pair (e.g. case-derived evidence); absent relations are ignored
     evidence_relations: tuple[str, ...] = ()
+    #: target <-> target relation joining candidates that are one entity (e.g. the OMIM and
+    #: ORPHA ids of one disease); the ranking shows one candidate per connected group
+    equivalence_relation: str | None = None
 
     def without_evidence(self) -> DomainSpec:
         """The same domain reading only ``finding_relation`` (evidence relations switched off)."""
         return dataclasses.replace(self, evidence_relations=())
+
+
+@dataclass(frozen=True, slots=True)
+class TargetAnnotations:
+    """One target's annotations as scorers read them, to score it as if the graph held these.
+
+    Evaluation and training hide what a case's own publication put into the graph (its HPO
+    annotations, its cases' phenotypes) by scoring the affected targets with these instead of
+    the graph's; the scorers' information content and background stay those of the whole graph.
+    """
+
+    target: int  #: index into the scorer's targets (``ScoreResult.targets``)
+    terms: np.ndarray  #: int64 finding-term indices (``AnnotationIndex`` numbering), each once
+    frequencies: np.ndarray  #: float64 in (0, 1], aligned with ``terms``
+    evidence: np.ndarray  #: bool, aligned: the annotation comes from an evidence relation
+
+    def __post_init__(self) -> None:
+        if not len(self.terms) == len(self.frequencies) == len(self.evidence):
+            raise ValueError("terms, frequencies and evidence must be aligned")
+        if len(np.unique(self.terms)) != len(self.terms):
+            raise ValueError("a term may be annotated once per target")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,21 +136,67 @@ class Scorer:
     def _prepare(self, graph: ArrayGraph) -> Any:
         raise NotImplementedError
 
-    def score(self, graph: ArrayGraph, findings: list[int], present: list[bool]) -> ScoreResult:
+    def score(self, graph: ArrayGraph, findings: list[int], present: list[bool],
+              overrides: Sequence[TargetAnnotations] = ()) -> ScoreResult:
         """Score every candidate for findings given as graph rows.
+
+        ``overrides`` score some targets as if the graph held other annotations for them (the
+        evaluation hides what a case's own publication contributed to the graph; see
+        :class:`TargetAnnotations`). Only scorers with ``supports_overrides`` accept them.
 
         Raises:
             InvalidQuery: no present finding, or a row that is not a finding node.
+            ConfigError: overrides given to a scorer that cannot use them.
         """
         if not any(present):
             raise InvalidQuery("findings", "at least one present (observed) finding is needed")
         if len(findings) != len(present):
             raise InvalidQuery("findings", "findings and present flags differ in length")
+        self._check_rows(graph, findings)
         state = self.prepare(graph)
-        return self._score(state, list(findings), list(present))
+        result = self._score(state, list(findings), list(present))
+        if overrides:
+            if not self.supports_overrides:
+                raise ConfigError(f"the {self.name} scorer cannot score with replaced annotations")
+            result = self._rescore(state, result, overrides)
+        return result
 
     def _score(self, state: Any, findings: list[int], present: list[bool]) -> ScoreResult:
         raise NotImplementedError
+
+    def _check_rows(self, graph: ArrayGraph, findings: Sequence[int]) -> None:
+        rows = np.asarray(findings, dtype=np.int64)
+        code = graph.type_code(self.spec.finding_type)
+        inside = (rows >= 0) & (rows < len(graph))
+        if not inside.all() or code is None or (graph.types[rows] != code).any():
+            raise InvalidQuery("findings", "a finding is not a node of the finding type "
+                               f"({self.spec.finding_type}) in this graph")
+
+    # --- scoring some targets with other annotations --------------------------------------------
+
+    #: whether :meth:`_target_score` is implemented (``score(..., overrides=...)`` works)
+    supports_overrides: ClassVar[bool] = False
+
+    def _target_score(self, state: Any, findings: list[int], present: list[bool],
+                      annotations: TargetAnnotations) -> tuple[float, np.ndarray]:
+        """(bias, contributions per finding) of one target with the given annotations: the
+        readable one-target twin of :meth:`_score`, exact on the graph's own annotations."""
+        raise NotImplementedError
+
+    def posterior(self, scores: np.ndarray) -> np.ndarray:
+        """The scorer's own posterior over candidates from its scores."""
+        return softmax(scores)
+
+    def _rescore(self, state: Any, result: ScoreResult,
+                 overrides: Sequence[TargetAnnotations]) -> ScoreResult:
+        contributions, bias = result.contributions.copy(), result.bias.copy()
+        findings, present = list(result.findings), list(result.present)
+        for annotations in overrides:
+            bias[annotations.target], contributions[:, annotations.target] = self._target_score(
+                state, findings, present, annotations)
+        scores = bias + contributions.sum(axis=0)
+        return dataclasses.replace(result, scores=scores, contributions=contributions, bias=bias,
+                                   probabilities=self.posterior(scores))
 
     # --- for explanations (scorers without paths keep these defaults) ---------------------------
 
@@ -152,35 +223,6 @@ class Scorer:
         might. Explanations recompute :meth:`pair_contribution` only for these, which keeps a
         decision's explanation cheap."""
         return None
-
-
-#: Registered scorers by name.
-SCORERS: dict[str, type[Scorer]] = {}
-
-
-def register(cls: type[Scorer]) -> type[Scorer]:
-    """Class decorator adding a scorer to :data:`SCORERS` under its ``name``."""
-    if not cls.name or cls.name in SCORERS:
-        raise ValueError(f"scorer name {cls.name!r} is empty or taken")
-    SCORERS[cls.name] = cls
-    return cls
-
-
-def scorer_class(name: str) -> type[Scorer]:
-    """The scorer class registered under ``name``.
-
-    >>> scorer_class("nope")
-    Traceback (most recent call last):
-    ...
-    kgdecide.errors.ConfigError: unknown scorer 'nope'; valid scorers: attention, lr, ppr, resnik
-    """
-    import kgdecide.score.registry  # noqa: F401 - the built-in scorers register on import
-
-    try:
-        return SCORERS[name]
-    except KeyError:
-        valid = ", ".join(sorted(SCORERS))
-        raise ConfigError(f"unknown scorer {name!r}; valid scorers: {valid}") from None
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:

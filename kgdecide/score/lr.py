@@ -27,9 +27,9 @@ import numpy as np
 
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.score.annotations import AnnotationIndex, annotation_index
-from kgdecide.score.base import ScoreResult, Scorer, register, softmax
+from kgdecide.score.base import ScoreResult, Scorer, TargetAnnotations, softmax
 from kgdecide.score.matching import (
-    BestMatchPaths, best_in_closure, best_match, lacked, target_closure,
+    BestMatchPaths, best_in_closure, best_match, closure_of, lacked, target_closure,
 )
 
 
@@ -40,7 +40,6 @@ class LRSettings:
     excluded_weight: float = 0.0  #: exponent on excluded findings' LR (0 ignores them)
 
 
-@register
 class LRScorer(BestMatchPaths, Scorer):
     """Sum of per-finding log likelihood ratios.
 
@@ -81,6 +80,20 @@ class LRScorer(BestMatchPaths, Scorer):
             probabilities=softmax(scores),
         )
 
+    supports_overrides = True
+
+    def _target_score(self, state: Any, findings: list[int], present: list[bool],
+                      annotations: TargetAnnotations) -> tuple[float, np.ndarray]:
+        index: AnnotationIndex = state
+        closure = closure_of(index, annotations.terms, annotations.frequencies)
+        column = np.zeros(len(findings))
+        for i, (term, is_present) in enumerate(zip(index.terms(findings).tolist(), present)):
+            if is_present:
+                column[i] = self.present_log_lr_single(index, term, annotations.target, closure)
+            elif self.settings.excluded_weight > 0:
+                column[i] = self._excluded_log_lr(index, term, closure.get(term, 0.0))
+        return 0.0, column
+
     def present_log_lr(self, index: AnnotationIndex, term: int) -> np.ndarray:
         """log LR of an observed finding for every target."""
         eps = self.settings.epsilon
@@ -91,11 +104,14 @@ class LRScorer(BestMatchPaths, Scorer):
 
     def excluded_log_lr(self, index: AnnotationIndex, term: int) -> np.ndarray:
         """log LR of a finding checked and absent, for every target (weighted)."""
-        eps = self.settings.epsilon
         freq = np.zeros(index.n_targets)
         rows, values, _ = index.column(term)
         freq[rows] = values
-        absent_given_d = 1.0 - freq * (1.0 - eps)
+        return self._excluded_log_lr(index, term, freq)
+
+    def _excluded_log_lr(self, index: AnnotationIndex, term: int, freq: Any) -> Any:
+        """Weighted log LR of an absent finding from the targets' closure frequency at it."""
+        absent_given_d = 1.0 - freq * (1.0 - self.settings.epsilon)
         absent_given_other = 1.0 - min(float(index.background[term]), 0.99)
         return self.settings.excluded_weight * np.log(absent_given_d / absent_given_other)
 

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from kgdecide.graph.arrays import ArrayGraph
-from kgdecide.score.base import ScoreResult, Scorer, register, softmax
+from kgdecide.score.base import ScoreResult, Scorer, softmax
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,6 @@ class _Walk:
     types: np.ndarray
 
 
-@register
 class PPRScorer(Scorer):
     """Personalised PageRank with hub suppression.
 

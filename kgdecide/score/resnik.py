@@ -15,9 +15,9 @@ import numpy as np
 
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.score.annotations import AnnotationIndex, annotation_index
-from kgdecide.score.base import ScoreResult, Scorer, register, softmax
+from kgdecide.score.base import ScoreResult, Scorer, TargetAnnotations, softmax
 from kgdecide.score.matching import (
-    BestMatchPaths, best_in_closure, best_match, target_closure,
+    BestMatchPaths, best_in_closure, best_match, closure_of, target_closure,
 )
 
 
@@ -26,7 +26,6 @@ class ResnikSettings:
     temperature: float = 1.5  #: posterior = softmax(score * temperature)
 
 
-@register
 class ResnikScorer(BestMatchPaths, Scorer):
     """Best-match average of Resnik similarity.
 
@@ -60,8 +59,23 @@ class ResnikScorer(BestMatchPaths, Scorer):
         return ScoreResult(
             targets=index.target_rows, scores=scores, contributions=contributions,
             findings=tuple(findings), present=tuple(present), bias=np.zeros(k),
-            probabilities=softmax(scores * self.settings.temperature),
+            probabilities=self.posterior(scores),
         )
+
+    supports_overrides = True
+
+    def posterior(self, scores: np.ndarray) -> np.ndarray:
+        return softmax(scores * self.settings.temperature)
+
+    def _target_score(self, state: Any, findings: list[int], present: list[bool],
+                      annotations: TargetAnnotations) -> tuple[float, np.ndarray]:
+        index: AnnotationIndex = state
+        closure = closure_of(index, annotations.terms, annotations.frequencies)
+        n_present = sum(present)
+        column = np.array([best_in_closure(index, int(term), closure, index.ic, False) / n_present
+                           if is_present else 0.0
+                           for term, is_present in zip(index.terms(findings).tolist(), present)])
+        return 0.0, column
 
     def match_scale(self, index: AnnotationIndex) -> tuple[np.ndarray, bool]:
         return index.ic, False

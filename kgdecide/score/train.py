@@ -1,11 +1,12 @@
 """Training the attention scorer (torch; imported only by ``kgdecide train`` and tests).
 
-Examples are (a) simulated cases from the graph (:mod:`kgdecide.score.simulate`) and (b) labelled
-development cases, split *by publication* into train / validation / test by the caller. Each
-example keeps a fixed-size candidate list: the answer(s), the likelihood-ratio scorer's top
-candidates (the hard negatives) and random others. The loss is listwise: softmax cross-entropy of
-the answer over the candidate list. The model starts as the ``lr`` scorer (log LR weight 1, gates
-1) and early stopping on validation mean reciprocal rank keeps the best epoch.
+An example is one case (real or simulated) over a candidate list: the answer(s), the hardest
+negatives of the two untrained scorers (the ``resnik`` and ``lr`` top candidates, scored with the
+same annotation overrides the case is evaluated with) and random others. The loss is listwise:
+softmax cross-entropy of the answer over the list. The torch model computes exactly what
+:class:`~kgdecide.score.attention.AttentionScorer` computes in numpy (a test holds them equal), so
+the weights move from one to the other unchanged. Early stopping keeps the epoch with the best
+validation metric, which the caller computes with the real scorer over every candidate.
 """
 
 from __future__ import annotations
@@ -14,113 +15,157 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
-from kgdecide.score.annotations import AnnotationIndex
 from kgdecide.score.attention import (
-    EXCLUDED_FEATURES, GATE_FEATURES, PAIR_FEATURES, PATH_TYPES, AttentionWeights,
-    excluded_features, gate_features, pair_features,
+    FREQUENCY_KNOTS, IC_KNOTS, AttentionScorer, AttentionWeights,
 )
+from kgdecide.score.base import TargetAnnotations
 from kgdecide.score.lr import LRScorer
+from kgdecide.score.resnik import ResnikScorer
 
 logger = logging.getLogger(__name__)
-
-P, F, E, G = len(PATH_TYPES), len(PAIR_FEATURES), len(EXCLUDED_FEATURES), len(GATE_FEATURES)
 
 
 @dataclass(frozen=True, slots=True)
 class TrainSettings:
-    candidates: int = 128  #: list length per example
-    hard: int = 96  #: of which the lr scorer's top ones
-    hidden: int = 8  #: MLP width
-    epochs: int = 30
-    patience: int = 4  #: epochs without validation gain before stopping
+    hard: int = 100  #: hardest negatives taken from each of resnik and lr
+    random: int = 56  #: random negatives per example
+    epochs: int = 12
+    patience: int = 3  #: epochs without validation gain before stopping
     batch: int = 32
-    learning_rate: float = 0.01
-    max_findings: int = 40  #: longer cases are subsampled (per example, fixed seed)
-    max_minutes: float = 8.0  #: stop training (keep the best epoch) after this long
+    learning_rate: float = 0.02
+    max_findings: int = 30  #: longer cases are subsampled (per example, fixed seed)
+    max_minutes: float = 10.0  #: stop training (keep the best epoch) after this long
     seed: int = 0
+    #: the ablations of docs/EVALUATION.md: without either attention the model falls back to
+    #: the best single annotation (annotations) or a plain gated sum (findings)
+    annotation_attention: bool = True
+    finding_attention: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class Example:
-    """One case's tensors over its candidate list (numpy, float32)."""
+    """One case's arrays over its candidate list (float32 / int)."""
 
-    pairs: np.ndarray  #: [n_present, C, P + F]
-    gates: np.ndarray  #: [n_present, G]
-    excluded: np.ndarray  #: [n_excluded, C, E]
-    excluded_gates: np.ndarray  #: [n_excluded, G]
-    answer: np.ndarray  #: bool[C]
-    leaky: bool = False
+    finding_ic: np.ndarray  #: [n] IC of each present finding
+    common_ic: np.ndarray  #: float16 [n, U] IC of the finding's common ancestor with each term
+    kind: np.ndarray  #: int8 [n, U] path kind (attention.PATH_KINDS)
+    term_ic: np.ndarray  #: [U] IC of the annotation terms U met in the candidates
+    entry_candidate: np.ndarray  #: int64 [E] candidate of each annotation entry
+    entry_term: np.ndarray  #: int64 [E] its term, as an index into U
+    entry_frequency: np.ndarray  #: [E]
+    entry_evidence: np.ndarray  #: [E] 1.0 where case-derived
+    excluded_ic: np.ndarray  #: [x] IC of each excluded finding
+    excluded_frequency: np.ndarray  #: [x, C] how often each candidate shows it (or a descendant)
+    answer: np.ndarray  #: bool [C]
+    candidates: np.ndarray  #: int64 [C] target indices
 
 
 @dataclass(frozen=True, slots=True)
 class EpochReport:
     epoch: int
     train_loss: float
-    validation_mrr: float
-    validation_top1: float
+    validation: float
     seconds: float
 
 
-def make_example(index: AnnotationIndex, lr: LRScorer, observed: Sequence[int],
-                 excluded: Sequence[int], answers: Sequence[int], rng: np.random.Generator,
-                 settings: TrainSettings, leaky: bool = False) -> Example | None:
-    """Tensors for one case (terms and target indices); None when there is nothing to learn."""
-    if not observed or not answers:
-        return None
-    observed = list(observed)
-    if len(observed) > settings.max_findings:
-        observed = rng.choice(observed, settings.max_findings, replace=False).tolist()
-    excluded = list(excluded)[: settings.max_findings]
-    pairs = np.stack([pair_features(index, lr, t) for t in observed])  # [n, K, D]
-    log_lr = pairs[:, :, P + 1].sum(axis=0)
-    hard = np.argsort(-log_lr, kind="stable")[: settings.hard]
-    size = min(settings.candidates, index.n_targets)  # small graphs: every target
-    chosen = list(dict.fromkeys([*answers, *hard.tolist()]))[:size]
-    others = np.setdiff1d(np.arange(index.n_targets), chosen)
-    chosen += rng.choice(others, size - len(chosen), replace=False).tolist()
-    chosen_arr = np.asarray(chosen)
-    answer = np.isin(chosen_arr, answers)
-    ex = (np.stack([excluded_features(index, t)[chosen_arr] for t in excluded])
-          if excluded else np.zeros((0, size, E), dtype=np.float32))
-    return Example(
-        pairs=pairs[:, chosen_arr], gates=np.stack([gate_features(index, t) for t in observed]),
-        excluded=ex, excluded_gates=np.stack([gate_features(index, t) for t in excluded])
-        if excluded else np.zeros((0, G), dtype=np.float32),
-        answer=answer, leaky=leaky,
-    )
+class ExampleMaker:
+    """Builds examples over one graph: the scorer's per-graph arrays and the two scorers that
+    pick hard negatives."""
+
+    def __init__(self, scorer: AttentionScorer, graph, settings: TrainSettings) -> None:  # noqa: ANN001
+        self.state = scorer.prepare(graph)
+        self.graph = graph
+        self.settings = settings
+        self.resnik = ResnikScorer(scorer.spec)
+        self.lr = LRScorer(scorer.spec)
+        self.allowed: np.ndarray | None = None  #: target indices candidates may come from
+
+    def make(self, observed: Sequence[int], excluded: Sequence[int], answers: Sequence[int],
+             overrides: Sequence[TargetAnnotations], rng: np.random.Generator) -> Example | None:
+        """An example from term indices and target indices; None when nothing can be learned."""
+        if not observed or not answers:
+            return None
+        observed = list(dict.fromkeys(observed))
+        if len(observed) > self.settings.max_findings:
+            observed = rng.choice(observed, self.settings.max_findings, replace=False).tolist()
+        candidates = self._candidates(observed, answers, overrides, rng)
+        replaced = {o.target: o for o in overrides}
+        rows = [replaced.get(int(t)) or self.state.table.row(int(t)) for t in candidates]
+        entry_candidate = np.concatenate([np.full(len(r.terms), i) for i, r in enumerate(rows)])
+        entry_terms = np.concatenate([r.terms for r in rows]).astype(np.int64)
+        terms, entry_term = np.unique(entry_terms, return_inverse=True)
+        index = self.state.index
+        common_ic = np.zeros((len(observed), len(terms)), dtype=np.float16)
+        kind = np.zeros((len(observed), len(terms)), dtype=np.int8)
+        for i, q in enumerate(observed):
+            _, ic, k = self.state.paths.of(int(q))
+            common_ic[i], kind[i] = ic[terms], k[terms]
+        excluded_frequency = np.zeros((len(excluded), len(candidates)), dtype=np.float32)
+        frequencies = np.concatenate([r.frequencies for r in rows])
+        for j, x in enumerate(excluded):
+            below = np.zeros(len(index.ic), dtype=bool)
+            below[self.state.paths.below(int(x))] = True
+            hit = below[entry_terms]
+            np.maximum.at(excluded_frequency[j], entry_candidate[hit], frequencies[hit])
+        return Example(
+            finding_ic=index.ic[observed].astype(np.float32), common_ic=common_ic, kind=kind,
+            term_ic=index.ic[terms].astype(np.float32), entry_candidate=entry_candidate,
+            entry_term=entry_term.astype(np.int64), entry_frequency=frequencies.astype(np.float32),
+            entry_evidence=np.concatenate([r.evidence for r in rows]).astype(np.float32),
+            excluded_ic=index.ic[list(excluded)].astype(np.float32),
+            excluded_frequency=excluded_frequency, answer=np.isin(candidates, answers),
+            candidates=candidates)
+
+    def _candidates(self, observed: list[int], answers: Sequence[int],
+                    overrides: Sequence[TargetAnnotations], rng: np.random.Generator) -> np.ndarray:
+        index = self.state.index
+        rows = [int(index.term_rows[t]) for t in observed]
+        allowed = self.allowed if self.allowed is not None else np.arange(index.n_targets)
+        picked: list[int] = list(answers)
+        for scorer in (self.resnik, self.lr):
+            scores = scorer.score(self.graph, rows, [True] * len(rows), overrides).scores[allowed]
+            picked += allowed[np.argsort(-scores, kind="stable")[: self.settings.hard]].tolist()
+        chosen = list(dict.fromkeys(int(c) for c in picked))
+        others = np.setdiff1d(allowed, chosen)
+        chosen += rng.choice(others, min(self.settings.random, len(others)), replace=False).tolist()
+        return np.asarray(chosen, dtype=np.int64)
 
 
-def train(examples: list[Example], validation: list[Example], kg_version: str,
+def train(examples: list[Example], validate: Callable[[AttentionWeights], float], kg_version: str,
           settings: TrainSettings = TrainSettings(),
           report: Callable[[EpochReport], None] = lambda r: None) -> AttentionWeights:
-    """Fit the attention weights; returns the best epoch's (by validation MRR)."""
+    """Fit the weights; returns the best epoch's by ``validate`` (higher is better)."""
     import torch
 
     torch.manual_seed(settings.seed)
-    torch.set_num_threads(1)  # small tensors: one thread was 2-3x faster than two on 2 cores
-    model = _Model(settings.hidden)
+    torch.set_num_threads(1)  # small tensors: one thread was faster than two on 2 cores
+    model = _Model(settings)
     optimiser = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
     rng = np.random.default_rng(settings.seed)
-    best, best_mrr, stale = model.export(kg_version), -1.0, 0
+    best = model.export(kg_version)
+    best_value, stale = validate(best), 0
+    report(EpochReport(0, float("nan"), best_value, 0.0))
     started = time.monotonic()
     for epoch in range(1, settings.epochs + 1):
         t0 = time.monotonic()
         losses = []
-        for batch in _batches(examples, settings.batch, rng):
+        order = rng.permutation(len(examples))
+        for s in range(0, len(order), settings.batch):
             optimiser.zero_grad()
-            loss = torch.stack([_loss(model, e) for e in batch]).mean()
+            loss = torch.stack([model.loss(examples[i]) for i in order[s:s + settings.batch]]).mean()
             loss.backward()
             optimiser.step()
             losses.append(float(loss.detach()))
-        ranks = evaluate_ranks(model.export(kg_version), validation)
-        mrr, top1 = float(np.mean(1.0 / ranks)), float(np.mean(ranks <= 1))
-        report(EpochReport(epoch, float(np.mean(losses)), mrr, top1, time.monotonic() - t0))
-        if mrr > best_mrr + 1e-4:
-            best, best_mrr, stale = model.export(kg_version), mrr, 0
+        weights = model.export(kg_version)
+        value = validate(weights)
+        report(EpochReport(epoch, float(np.mean(losses)) if losses else float("nan"), value,
+                           time.monotonic() - t0))
+        if value > best_value + 1e-4:
+            best, best_value, stale = weights, value, 0
         else:
             stale += 1
         if stale >= settings.patience or time.monotonic() - started > settings.max_minutes * 60:
@@ -128,69 +173,82 @@ def train(examples: list[Example], validation: list[Example], kg_version: str,
     return best
 
 
-def evaluate_ranks(weights: AttentionWeights, examples: list[Example]) -> np.ndarray:
-    """Pessimistic rank of the answer within each example's candidate list (numpy inference)."""
-    from kgdecide.score.attention import _softplus, excluded_values, pair_values
-
-    ranks = []
-    for e in examples:
-        score = (_softplus(e.gates @ weights.gate_w)[:, None] * pair_values(weights, e.pairs)).sum(0)
-        if len(e.excluded):
-            score += (_softplus(e.excluded_gates @ weights.ex_gate_w)[:, None]
-                      * excluded_values(weights, e.excluded)).sum(0)
-        ranks.append(float((score >= score[e.answer].max()).sum()))
-    return np.asarray(ranks)
-
-
-def _batches(examples: list[Example], size: int, rng: np.random.Generator) -> list[list[Example]]:
-    order = rng.permutation(len(examples))
-    return [[examples[i] for i in order[s:s + size]] for s in range(0, len(order), size)]
-
-
-def _loss(model: _Model, e: Example):  # noqa: ANN202 - torch tensor, torch imported lazily
-    import torch
-
-    score = model(torch.from_numpy(e.pairs), torch.from_numpy(e.gates),
-                  torch.from_numpy(e.excluded), torch.from_numpy(e.excluded_gates))
-    answer = torch.from_numpy(e.answer)
-    return torch.logsumexp(score, 0) - torch.logsumexp(score[answer], 0)
-
-
-def _Model(hidden: int):  # noqa: N802, ANN202 - a factory, so torch stays a lazy import
+def _Model(settings: TrainSettings):  # noqa: N802, ANN202 - a factory, so torch stays a lazy import
     import torch
     from torch import nn
+
+    ic_knots = torch.tensor(IC_KNOTS)
+    frequency_knots = torch.tensor(FREQUENCY_KNOTS)
+    initial = AttentionWeights.initial()
+    log2 = float(np.log(2.0))
+
+    def interp(x, knots, values):  # noqa: ANN001, ANN202 - np.interp in torch (clamped ends)
+        x = x.clamp(float(knots[0]), float(knots[-1]))
+        i = torch.bucketize(x, knots[1:-1])
+        x0, x1 = knots[i], knots[i + 1]
+        return values[i] + (x - x0) / (x1 - x0) * (values[i + 1] - values[i])
 
     class Model(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            type_w = torch.zeros(P, F)
-            type_w[:, PAIR_FEATURES.index("log_lr")] = 5.0  # start as the lr scorer
-            self.type_w = nn.Parameter(type_w)
-            self.type_b = nn.Parameter(torch.zeros(P))
-            self.mlp_w1 = nn.Parameter(torch.randn(P + F, hidden) * 0.3)
-            self.mlp_b1 = nn.Parameter(torch.zeros(hidden))
-            self.mlp_w2 = nn.Parameter(torch.zeros(hidden))
-            gate = torch.zeros(G)
-            gate[GATE_FEATURES.index("one")] = 0.5413  # softplus(0.5413) = 1
-            self.gate_w = nn.Parameter(gate)
-            self.ex_w = nn.Parameter(torch.zeros(E))
-            self.ex_gate_w = nn.Parameter(gate.clone())
+            for f in fields(AttentionWeights):
+                if f.name in ("version", "kg_version", "gamma", "hard_match"):
+                    continue
+                value = torch.tensor(np.asarray(getattr(initial, f.name), dtype=np.float64))
+                setattr(self, f.name, nn.Parameter(value))
+            g = float(initial.gamma)
+            self.gamma_logit = nn.Parameter(torch.tensor(np.log(g / (1 - g))))
 
-        def forward(self, pairs, gates, excluded, excluded_gates):  # noqa: ANN001, ANN202
-            onehot, feats = pairs[..., :P], pairs[..., P:]
-            linear = ((feats @ self.type_w.T + self.type_b) * onehot).sum(-1)
-            value = linear + torch.relu(pairs @ self.mlp_w1 + self.mlp_b1) @ self.mlp_w2
-            score = (nn.functional.softplus(gates @ self.gate_w)[:, None] * value).sum(0)
-            if excluded.shape[0]:
-                ex_gate = nn.functional.softplus(excluded_gates @ self.ex_gate_w)
-                value = -excluded[..., 0] * nn.functional.softplus(excluded @ self.ex_w)
-                score = score + (ex_gate[:, None] * value).sum(0)
+        def forward(self, e: Example):  # noqa: ANN202
+            common = torch.from_numpy(e.common_ic.astype(np.float64))
+            finding_ic = torch.from_numpy(e.finding_ic.astype(np.float64))
+            term_ic = torch.from_numpy(e.term_ic.astype(np.float64))
+            c = (interp(common, ic_knots, self.common)
+                 + interp((finding_ic[:, None] - common).clamp(min=0), ic_knots, self.finding_gap)
+                 + interp((term_ic[None, :] - common).clamp(min=0), ic_knots, self.annotation_gap)
+                 + self.path[torch.from_numpy(e.kind.astype(np.int64))])
+            h = (interp(torch.from_numpy(e.entry_frequency.astype(np.float64)), frequency_knots,
+                        self.frequency)
+                 + self.evidence * torch.from_numpy(e.entry_evidence.astype(np.float64)))
+            cand = torch.from_numpy(e.entry_candidate)
+            n, size = len(e.finding_ic), len(e.candidates)
+            logits = c[:, torch.from_numpy(e.entry_term)] + h[None, :]  # [n, E]
+            if settings.annotation_attention:
+                top = logits.max(dim=1, keepdim=True).values.detach()
+                z = torch.zeros(n, size, dtype=logits.dtype).index_add_(1, cand, torch.exp(logits - top))
+                log_z = torch.log(z.clamp(min=1e-300)) + top
+            else:
+                log_z = torch.full((n, size), -1e30, dtype=logits.dtype).scatter_reduce(
+                    1, cand.expand(n, -1), logits, reduce="amax")
+            norm = torch.zeros(size, dtype=h.dtype).index_add_(0, cand, torch.exp(h))
+            gamma = torch.sigmoid(self.gamma_logit)
+            log_z = log_z - gamma * torch.log(norm.clamp(min=1e-300))[None, :]
+            null = interp(finding_ic, ic_knots, self.null)[:, None]
+            values = torch.logaddexp(null, log_z) - null
+            gate = nn.functional.softplus(interp(finding_ic, ic_knots, self.gate))[:, None]
+            focus = self.focus if settings.finding_attention else self.focus * 0.0
+            beta = torch.softmax(torch.log(gate) + focus * values, dim=0)
+            score = n * log2 + (n * beta * (values - log2)).sum(0)
+            if len(e.excluded_ic):
+                x_ic = torch.from_numpy(e.excluded_ic.astype(np.float64))
+                w = nn.functional.softplus(interp(x_ic, ic_knots, self.excluded))[:, None]
+                score = score - (w * torch.from_numpy(e.excluded_frequency.astype(np.float64))).sum(0)
             return score
+
+        def loss(self, e: Example):  # noqa: ANN202
+            score = self(e)
+            answer = torch.from_numpy(e.answer)
+            return torch.logsumexp(score, 0) - torch.logsumexp(score[answer], 0)
 
         def export(self, kg_version: str) -> AttentionWeights:
             arrays = {name: p.detach().numpy().astype(np.float64).copy()
-                      for name, p in self.named_parameters()}
-            digest = hashlib.sha256(b"".join(a.tobytes() for a in arrays.values())).hexdigest()
+                      for name, p in self.named_parameters() if name != "gamma_logit"}
+            arrays["gamma"] = np.asarray(float(torch.sigmoid(self.gamma_logit.detach())))
+            if not settings.finding_attention:
+                arrays["focus"] = np.asarray(0.0)
+            arrays["hard_match"] = np.asarray(0.0 if settings.annotation_attention else 1.0)
+            digest = hashlib.sha256(b"".join(np.ascontiguousarray(a).tobytes()
+                                             for a in arrays.values())).hexdigest()
             return AttentionWeights(**arrays, version=f"attention-{digest[:12]}",
                                     kg_version=kg_version)
 

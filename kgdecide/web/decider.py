@@ -58,18 +58,17 @@ class PipelineDecider:
         if not pipeline_available():
             return None
         from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN
-        from kgdecide.score.commands import DEFAULT_SCORER, UNTRAINED_DEFAULT_SCORER
+        from kgdecide.packs.clinical.commands import UNTRAINED_DEFAULT_SCORER
+        from kgdecide.packs.clinical.commands import default_scorer as trained_default
 
         if not store.counts().nodes_by_type.get(CLINICAL_DOMAIN.target_type):
             logger.warning("no %s nodes in this graph: decisions are off", CLINICAL_DOMAIN.target_type)
             return None
-        decider = cls(store, CLINICAL_DOMAIN, home, default_scorer or DEFAULT_SCORER)
-        needs_model = decider.default_scorer == "attention"
-        if default_scorer is None and needs_model and not decider._model_file().is_file():
-            # No trained attention model for this graph version yet: serve the best untrained one.
-            logger.warning("no trained model for this graph; default scorer is %s until "
-                           "`kgdecide train` runs", UNTRAINED_DEFAULT_SCORER)
-            decider.default_scorer = UNTRAINED_DEFAULT_SCORER
+        decider = cls(store, CLINICAL_DOMAIN, home, default_scorer or UNTRAINED_DEFAULT_SCORER)
+        if default_scorer is None:
+            # What `kgdecide train` chose for this graph version; until it has run, the best
+            # untrained scorer.
+            decider.default_scorer = trained_default(decider._model_dir())
         ranker = decider.ranker(decider.default_scorer)
         ranker.scorer.prepare(ranker.graph)  # build the per-graph arrays now, not on a request
         return decider

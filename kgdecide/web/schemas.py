@@ -246,6 +246,8 @@ class CandidateOut(_Out):
     rank: int
     score: float | None = Field(description="Raw scorer score; null when not finite.")
     probability: float
+    equivalent: list[str] = Field(default_factory=list, description=(
+        "The disease's other ids (e.g. ORPHA:558 beside OMIM:154700): one candidate per disease."))
 
 
 class ContributionOut(_Out):

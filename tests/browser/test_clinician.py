@@ -84,7 +84,7 @@ def test_real_pipeline_through_kgdecide_serve(page: Any, served: str, artifacts:
     page.get_by_role("button", name="Rank diagnoses").click()
     # the only disease annotated with both findings
     _rank_and_wait(page, "Epileptic encephalopathy A")
-    from kgdecide.score.commands import UNTRAINED_DEFAULT_SCORER  # served home is untrained
+    from kgdecide.packs.clinical.commands import UNTRAINED_DEFAULT_SCORER  # served home is untrained
 
     assert f"Scorer {UNTRAINED_DEFAULT_SCORER}" in page.locator("#provenance").inner_text()
     page.screenshot(path=str(artifacts / "clinician-pipeline.png"))
@@ -104,3 +104,34 @@ def test_without_the_pipeline_the_page_says_so(page: Any, no_scorer_server: str,
     page.screenshot(path=str(artifacts / "clinician-no-scorer.png"))
     # the 503 is an expected answer, logged by Chromium as a failed resource load only
     assert all("503" in p for p in page.problems), page.problems
+
+
+@pytest.fixture(scope="module")
+def grouped_server(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The stand-in decision function, its top disease given a second id as the pipeline gives
+    a disease's ORPHA id beside its OMIM one."""
+    import dataclasses
+
+    from kgdecide.graph.embedded import EmbeddedStore
+    from tests.browser.conftest import _app, _thread_server
+    from tests.web.doubles import counting_decide
+
+    store = EmbeddedStore.from_path(browser_graph)
+
+    def decide(query: Any, scorer: str | None = None) -> Any:
+        decision = counting_decide(store, query)
+        first = dataclasses.replace(decision.candidates[0], equivalent=("ORPHA:300",))
+        return dataclasses.replace(decision, candidates=(first, *decision.candidates[1:]))
+
+    yield from _thread_server(_app(browser_graph, tmp_path_factory.mktemp("home"), decide))
+
+
+def test_a_disease_is_one_row_showing_all_its_ids(page: Any, grouped_server: str) -> None:
+    page.goto(grouped_server + "/")
+    page.get_by_label("Findings in free text").fill("Seizures since 3 months.")
+    page.get_by_role("button", name="Rank diagnoses").click()
+    _rank_and_wait(page, "Epileptic encephalopathy A")
+    ids = page.locator("#candidates > li").first.locator(".cid").inner_text()
+    assert ids == "OMIM:100100 · ORPHA:300"
+    assert page.locator("#candidates > li").nth(1).locator(".cid").inner_text().count(":") == 1
+    assert not page.problems, page.problems

@@ -119,6 +119,35 @@ def test_a_known_gene_disease_association(kg: EmbeddedStore) -> None:
     assert "OMIM:154700" in kg.neighbors("NCBIGene:2200", clinical.GENE_ASSOCIATED_WITH_CONDITION)
 
 
+def test_marfan_is_one_candidate_under_both_its_ids(kg: EmbeddedStore) -> None:
+    from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN, DISEASE_PREFIXES
+    from kgdecide.pipeline import Ranker
+
+    # Arachnodactyly, ectopia lentis, aortic aneurysm, disproportionate tall stature.
+    findings = ["HP:0001166", "HP:0001083", "HP:0004942", "HP:0001519"]
+    for diseases, shown, other in (("all", None, None), ("omim", "OMIM:154700", "ORPHA:558"),
+                                   ("orpha", "ORPHA:558", "OMIM:154700")):
+        ranker = Ranker.create(kg, CLINICAL_DOMAIN, "lr", candidate_prefixes=DISEASE_PREFIXES[diseases])
+        candidates, _ = ranker.rank(findings, top=20)
+        marfan = [c for c in candidates if {c.id, *c.equivalent} & {"OMIM:154700", "ORPHA:558"}]
+        assert len(marfan) == 1, diseases
+        assert {marfan[0].id, *marfan[0].equivalent} == {"OMIM:154700", "ORPHA:558"}
+        if shown is not None:
+            assert (marfan[0].id, marfan[0].equivalent) == (shown, (other,))
+        assert marfan[0].rank <= 3
+
+
+def test_umbrellas_and_same_gene_subtypes_stay_apart(kg: EmbeddedStore) -> None:
+    same = clinical.SAME_DISEASE_AS
+    # Fanconi anemia: ORPHA:84 covers complementation groups A..W; OMIM:227650 is group A only.
+    assert kg.neighbors("ORPHA:84", same) == ()
+    # Noonan syndrome (ORPHA:648) is an umbrella over Noonan syndrome 1..14.
+    assert kg.neighbors("ORPHA:648", same) == ()
+    assert kg.neighbors("ORPHA:739", same) == ("OMIM:176270",)  # Prader-Willi syndrome
+    edges = kg.counts().edges_by_relation[same]
+    assert 1_000 < edges < 2_000  # 1,272 for HPO 2025-01-16 (docs/EVALUATION.md)
+
+
 def test_info_prints_the_counts(home: Path, kg: EmbeddedStore) -> None:
     counts = kg.counts()
     text = _run("--home", str(home), "info").output

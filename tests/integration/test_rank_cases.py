@@ -43,6 +43,7 @@ def _write_store(home: Path) -> None:
     b.add_edge("HP:0009999", "replaced_by", "HP:0000021")
     b.add_node("NCBIGene:1", "Gene", "G1")
     b.add_edge("NCBIGene:1", "gene_associated_with_condition", "OMIM:100001")
+    b.add_edge("ORPHA:1", "same_disease_as", "OMIM:100001")  # one disease, two ids
     EmbeddedStore.write(b.build(), Settings(home).store_dir("clinical"))
 
 
@@ -51,8 +52,7 @@ def home(tmp_path_factory: pytest.TempPathFactory, fixtures_dir: Path) -> Path:
     home = tmp_path_factory.mktemp("home")
     _write_store(home)
     result = _invoke(home, ["train", "--cases", str(fixtures_dir / "cases" / "labelled.jsonl"),
-                            "--simulated", "60", "--max-minutes", "0.5",
-                            "--calibration-cases", "20"])
+                            "--simulated", "60", "--max-minutes", "0.5"])
     assert result.exit_code == 0, result.output
     return home
 
@@ -65,11 +65,15 @@ def _lines(path: Path) -> dict[str, dict]:
     return {line["id"]: line for line in map(json.loads, path.read_text().splitlines())}
 
 
-def test_train_writes_a_model_and_calibrations_for_the_graph_version(home: Path) -> None:
+def test_train_writes_a_model_calibrations_and_the_default_for_the_graph_version(home: Path) -> None:
     models = list((home / "models").iterdir())
     assert len(models) == 1
-    assert {p.name for p in models[0].iterdir()} >= {"attention.npz", "calibration.json"}
-    assert set(json.loads((models[0] / "calibration.json").read_text())) == set(SCORERS)
+    assert {p.name for p in models[0].iterdir()} >= {"attention.npz", "calibration.json",
+                                                      "default.json"}
+    assert set(json.loads((models[0] / "calibration.json").read_text())) == {"attention", "lr",
+                                                                              "resnik"}
+    default = json.loads((models[0] / "default.json").read_text())
+    assert default["scorer"] in {"attention", "resnik"} and default["reason"]
 
 
 @pytest.mark.parametrize("scorer", sorted(SCORERS))
@@ -84,7 +88,9 @@ def test_rank_cases_jsonl_for_every_scorer(scorer: str, home: Path, fixtures_dir
                            "contradictory"]
     heart = lines["heart"]["ranking"]
     assert len(heart) == 3 and heart[0]["id"] == "OMIM:100001"
-    assert all(set(r) == {"id", "label", "score", "probability"} for r in heart)
+    assert all(set(r) == {"id", "label", "score", "probability", "equivalent"} for r in heart)
+    assert heart[0]["equivalent"] == ["ORPHA:1"]  # one item per disease, with its other ids
+    assert "ORPHA:1" not in {r["id"] for r in heart}
     assert all(0 <= r["probability"] <= 1 for r in heart)
     assert [r["score"] for r in heart] == sorted((r["score"] for r in heart), reverse=True)
     assert lines["obsolete"]["mapped"] == [["HP:0009999", "HP:0000021"]]
@@ -94,11 +100,29 @@ def test_rank_cases_jsonl_for_every_scorer(scorer: str, home: Path, fixtures_dir
     assert "1 with unknown ids" in result.output or "1 with unknown ids" in (result.stderr or "")
 
 
-def test_the_default_scorer_is_attention_once_trained_else_resnik(
+def test_diseases_choose_the_id_shown_for_a_disease_with_two(home: Path, fixtures_dir: Path,
+                                                              tmp_path: Path) -> None:
+    rankings = {}
+    for kind in ("omim", "orpha"):
+        out = tmp_path / f"{kind}.jsonl"
+        result = _invoke(home, ["rank-cases", str(fixtures_dir / "cases" / "cases.jsonl"),
+                                "--out", str(out), "--scorer", "lr", "--diseases", kind])
+        assert result.exit_code == 0, result.output
+        rankings[kind] = _lines(out)["heart"]["ranking"]
+    assert [(r["id"], r["equivalent"]) for r in rankings["orpha"]] == [("ORPHA:1", ["OMIM:100001"])]
+    assert rankings["omim"][0]["id"] == "OMIM:100001" and rankings["omim"][0]["equivalent"] == ["ORPHA:1"]
+    assert all(r["id"].startswith("OMIM:") for r in rankings["omim"])
+    # The disease's score and probability do not depend on which of its ids is shown.
+    assert rankings["orpha"][0]["score"] == rankings["omim"][0]["score"]
+
+
+def test_the_default_scorer_is_the_one_training_chose_else_resnik(
         home: Path, fixtures_dir: Path, tmp_path: Path) -> None:
     cases = str(fixtures_dir / "cases" / "cases.jsonl")
+    (models,) = (home / "models").iterdir()
+    chosen = json.loads((models / "default.json").read_text())["scorer"]
     trained = _invoke(home, ["rank-cases", cases, "--out", str(tmp_path / "a.jsonl")])
-    assert "ranked with attention" in trained.output
+    assert f"ranked with {chosen}" in trained.output
     untrained = tmp_path / "untrained"
     _write_store(untrained)
     fresh = _invoke(untrained, ["rank-cases", cases, "--out", str(tmp_path / "b.jsonl")])

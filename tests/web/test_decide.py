@@ -144,7 +144,31 @@ def test_default_app_uses_the_pipeline_when_built_in(make_app: Callable[..., Fla
     engine = app.extensions["kgdecide"].engine
     assert isinstance(engine.decider, decider_module.PipelineDecider)
     # A fresh home has no trained attention model: the best untrained scorer is served.
-    from kgdecide.score.commands import UNTRAINED_DEFAULT_SCORER
+    from kgdecide.packs.clinical.commands import UNTRAINED_DEFAULT_SCORER
 
     assert engine.decider.default_scorer == UNTRAINED_DEFAULT_SCORER
     assert app.test_client().get("/api/v1/healthz").get_json()["scorer_available"] is True
+
+
+def test_one_row_per_disease_with_its_other_ids(make_app: Callable[..., Flask],
+                                                 tmp_path: Any) -> None:
+    from kgdecide.graph.builder import GraphBuilder
+    from kgdecide.graph.embedded import EmbeddedStore
+    from kgdecide.web.decider import PipelineDecider
+    from tests.contract.graphs import contract_graph
+
+    # The contract graph with ORPHA:300 declared the same disease as OMIM:100100.
+    source, b = contract_graph(), GraphBuilder("contract", "v1-grouped")
+    for node in source.iter_nodes():
+        b.add_node(node.id, node.type, node.label, node.synonyms, node.properties)
+    for edge in source.iter_edges():
+        b.add_edge(edge.subject, edge.relation, edge.object, edge.properties)
+    b.add_edge("ORPHA:300", "same_disease_as", "OMIM:100100")
+    store = EmbeddedStore(b.build())
+    app = make_app(STORE=store, DECIDE=PipelineDecider.from_store(store, tmp_path, "lr"))
+    _, secret = app.extensions["kgdecide"].keys.create("clinician")
+    response = app.test_client().post("/api/v1/decide", json=CASE, headers=auth(secret))
+    assert response.status_code == 200, response.get_json()
+    body = schemas.DecideOut.model_validate(response.get_json())
+    rows = {c.id: c.equivalent for c in body.candidates}
+    assert rows == {"OMIM:100100": ["ORPHA:300"], "OMIM:100200": []}

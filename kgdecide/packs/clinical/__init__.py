@@ -33,6 +33,9 @@ CONSIDER = "consider"  #: ObsoleteClass -> a term to consider instead
 #: Disease -> PhenotypicFeature seen in published cases (``build clinical --cases``), see
 #: :mod:`kgdecide.packs.clinical.enrich`
 HAS_CASE_PHENOTYPE = "has_case_phenotype"
+#: Disease -> Disease: the same disease in another source (ORPHA or DECIPHER -> OMIM, DECIPHER ->
+#: ORPHA), see :mod:`kgdecide.packs.clinical.groups`; the ranking shows one candidate per group
+SAME_DISEASE_AS = "same_disease_as"
 
 #: Every node type the clinical build can emit.
 NODE_TYPES = (
@@ -43,6 +46,7 @@ NODE_TYPES = (
 RELATIONS = (
     HAS_PHENOTYPE, LACKS_PHENOTYPE, IS_A, HAS_MODE_OF_INHERITANCE, HAS_CLINICAL_COURSE,
     HAS_CLINICAL_MODIFIER, GENE_ASSOCIATED_WITH_CONDITION, REPLACED_BY, CONSIDER, HAS_CASE_PHENOTYPE,
+    SAME_DISEASE_AS,
 )
 
 

@@ -13,6 +13,9 @@ and its ``Ontology()`` loader, which takes about 50 seconds, never runs):
 - ``genes_to_phenotype.txt``: ``Gene`` nodes (``NCBIGene:<id>``) and one
   ``gene_associated_with_condition`` edge per gene-disease pair.
 
+From those, ``same_disease_as`` edges join the OMIM, ORPHA and DECIPHER ids of one disease
+(:mod:`kgdecide.packs.clinical.groups`; property ``rule`` says which test joined them).
+
 Edge properties from ``phenotype.hpoa``: ``frequency`` (0..1, see :data:`FREQUENCY_TERMS` and
 :func:`parse_frequency`), ``frequency_source`` (the raw text), ``onset`` (an HPO id),
 ``evidence`` (PCS, TAS, IEA), ``publications``, ``sex``, ``modifiers``, ``aspect`` and
@@ -29,7 +32,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -48,6 +51,7 @@ from kgdecide.packs.clinical import (
     HAS_MODE_OF_INHERITANCE,
     HAS_PHENOTYPE,
     LACKS_PHENOTYPE,
+    SAME_DISEASE_AS,
     default_store_name,
 )
 from kgdecide.progress import Advance, no_progress
@@ -150,8 +154,10 @@ def build_clinical_graph(files: HpoFiles, advance: Advance = no_progress,
     read_obo(builder, files.obo, IngestOptions(advance=advance))
     add_disease_annotations(builder, files.hpoa, files.release, advance)
     add_gene_associations(builder, files.genes, files.release, advance)
+    graph = builder.build()  # frozen once: the disease groups and case ids are read from it
+    add_disease_groups(builder, graph, files.release)
     if cases is not None:
-        _add_cases(builder, cases)
+        _add_cases(builder, cases, graph)
     logger.info("clinical KG: %d nodes, %d edges", builder.node_count, builder.edge_count)
     return builder.build()
 
@@ -164,16 +170,32 @@ class CaseSource:
     splits: frozenset[str]
 
 
-def _add_cases(builder: GraphBuilder, source: CaseSource) -> None:
-    from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN, read_labelled_cases
+def add_disease_groups(builder: GraphBuilder, graph: ArrayGraph, release: str) -> int:
+    """One ``same_disease_as`` edge per pair :func:`~kgdecide.packs.clinical.groups.
+    disease_equivalences` finds in ``graph`` (the builder's content so far); returns how many."""
+    from kgdecide.packs.clinical.groups import disease_equivalences
+
+    pairs = disease_equivalences(graph)
+    source = f"{HPOA_FILE} + {GENES_FILE} {release}"
+    for pair in pairs:
+        builder.add_edge(pair.subject, SAME_DISEASE_AS, pair.object,
+                         {"rule": pair.rule, "source": source})
+    logger.info("disease groups: %d same_disease_as edges", len(pairs))
+    return len(pairs)
+
+
+def _add_cases(builder: GraphBuilder, source: CaseSource, graph: ArrayGraph) -> None:
+    """Case evidence, resolving case ids (obsolete terms, types) against ``graph``, the
+    builder's content frozen before any case."""
+    from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN, file_digest, read_labelled_cases
     from kgdecide.packs.clinical.enrich import add_case_evidence, case_evidence
 
-    # Resolving case ids (obsolete terms, types) needs the graph: freeze it once without cases.
-    graph = builder.build()
     evidence = case_evidence(graph, CLINICAL_DOMAIN, read_labelled_cases(source.path), source.splits)
     added = add_case_evidence(builder, evidence, source.path.name)
+    # The digest lets evaluation check it takes a publication's cases back out of the very
+    # cases the evidence was made of (kgdecide.packs.clinical.masking).
     builder.meta["case_evidence"] = {"file": source.path.name, "splits": sorted(source.splits),
-                                     "edges": added}
+                                     "edges": added, "sha256": file_digest(source.path)}
     logger.info("case evidence: %d edges from %s", added, source.path.name)
 
 
@@ -275,24 +297,17 @@ def _edge_properties(group: list[_Row], source: str) -> dict[str, PropertyValue]
         if first[_MODIFIER]:
             properties["modifiers"] = _split_list(first[_MODIFIER])
         return properties
-    counted_n = counted_m = 0
-    counted: list[str] = []
-    first_frequency = ""
-    for _, row in group:
-        text = row[_FREQUENCY]
+    texts = [row[_FREQUENCY] for _, row in group]
+    for text in texts:
         parse_frequency(text)  # every row is validated, not only the one that wins
-        if "/" in text:
-            n, m = _counts(text)
-            counted_n, counted_m = counted_n + n, counted_m + m
-            counted.append(text)
-        elif text and not first_frequency:
-            first_frequency = text
-    if counted:
-        properties["frequency"] = counted_n / counted_m
-        properties["frequency_source"] = ";".join(counted)
-    elif first_frequency:
-        properties["frequency"] = parse_frequency(first_frequency)  # type: ignore[assignment]
-        properties["frequency_source"] = first_frequency
+    frequency, frequency_source = merged_frequency(texts)
+    if frequency is not None:
+        properties["frequency"] = frequency
+        properties["frequency_source"] = frequency_source
+    # Each row's references and frequency, so that evaluation can take one publication's rows
+    # back out of the merged frequency (kgdecide.packs.clinical.masking).
+    properties["row_references"] = tuple(row[_REFERENCE] for _, row in group)
+    properties["row_frequencies"] = tuple(texts)
     if first[_EVIDENCE]:
         properties["evidence"] = first[_EVIDENCE]
     for key, index in (("onset", _ONSET), ("sex", _SEX)):
@@ -304,6 +319,32 @@ def _edge_properties(group: list[_Row], source: str) -> dict[str, PropertyValue]
         if items:
             properties[key] = items
     return properties
+
+
+def merged_frequency(texts: Sequence[str]) -> tuple[float | None, str]:
+    """The frequency of an edge merged from rows with these frequency cells, and its source
+    text: cohort counts ``n/m`` are summed; without any, the first non-empty cell wins.
+
+    >>> merged_frequency(["1/2", "HP:0040281", "3/4"])
+    (0.6666666666666666, '1/2;3/4')
+    >>> merged_frequency(["", "HP:0040283"]), merged_frequency([""])
+    ((0.17, 'HP:0040283'), (None, ''))
+    """
+    counted_n = counted_m = 0
+    counted: list[str] = []
+    first = ""
+    for text in texts:
+        if "/" in text:
+            n, m = _counts(text)
+            counted_n, counted_m = counted_n + n, counted_m + m
+            counted.append(text)
+        elif text and not first:
+            first = text
+    if counted:
+        return counted_n / counted_m, ";".join(counted)
+    if first:
+        return parse_frequency(first), first
+    return None, ""
 
 
 def _split_list(text: str) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ the diagnosis, publication and leak flag of the development cases.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 from kgdecide.errors import IngestError
 from kgdecide.packs.clinical import (
     CONSIDER, DISEASE_TYPE, HAS_CASE_PHENOTYPE, HAS_PHENOTYPE, IS_A, LACKS_PHENOTYPE, PHENOTYPE_TYPE, REPLACED_BY,
+    SAME_DISEASE_AS,
 )
 from kgdecide.score.base import DomainSpec
 
@@ -29,6 +31,7 @@ CLINICAL_DOMAIN = DomainSpec(
     frequency_key="frequency",
     replacement_relations=(REPLACED_BY, CONSIDER),
     evidence_relations=(HAS_CASE_PHENOTYPE,),  # only in graphs built with --cases
+    equivalence_relation=SAME_DISEASE_AS,  # absent from graphs built before disease grouping
 )
 
 #: ``--diseases`` choices: id prefixes of the candidates ranked.
@@ -78,6 +81,15 @@ def read_labelled_cases(path: Path | str) -> list[LabelledCase]:
         out.append(LabelledCase(case, tuple(diagnosis), str(record.get("pmid", "")),
                                 bool(record.get("leaky", False))))
     return out
+
+
+def file_digest(path: Path | str) -> str:
+    """SHA-256 of a file's bytes (hex), to tell whether two case files are the same."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def publication_split(publication: str, salt: str = "kgdecide") -> str:

@@ -25,7 +25,7 @@ them off.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from kgdecide.graph.arrays import ArrayGraph
@@ -53,6 +53,68 @@ class CaseEvidence:
         return self.cases / self.disease_cases
 
 
+@dataclass(frozen=True, slots=True)
+class CaseCounts:
+    """Who showed what, by publication: the counts case evidence is made of.
+
+    Kept per publication so that evaluation can take one publication's cases back out
+    (:meth:`evidence` with ``without``) and score that publication's cases honestly.
+    """
+
+    #: disease -> publication -> cases of the disease in that publication
+    disease_cases: Mapping[str, Mapping[str, int]]
+    #: disease -> phenotype -> publication -> cases that showed the phenotype
+    shown: Mapping[str, Mapping[str, Mapping[str, int]]]
+    #: (disease, phenotype) pairs the graph's ``finding_relation`` already holds
+    annotated: frozenset[tuple[str, str]]
+
+    @classmethod
+    def count(cls, graph: ArrayGraph, spec: DomainSpec, cases: Iterable[LabelledCase],
+              splits: Collection[str] = TRAIN_SPLITS) -> CaseCounts:
+        """Counts from the cases of publications in ``splits``. Obsolete ids follow the spec's
+        replacement relations; unknown ids and diagnoses that are not targets are skipped."""
+        from kgdecide.score.query import resolve
+
+        target_code = graph.type_code(spec.target_type)
+        disease_cases: dict[str, Counter[str]] = defaultdict(Counter)
+        shown: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+        for labelled in cases:
+            if publication_split(labelled.publication) not in splits:
+                continue
+            diseases = [d for d in labelled.diagnosis
+                        if d in graph.index and graph.types[graph.index[d]] == target_code]
+            if not diseases:
+                continue
+            terms = resolve(graph, spec, labelled.case.observed, (), strict=False).ids
+            for disease in diseases:
+                disease_cases[disease][labelled.publication] += 1
+                for term in terms:
+                    shown[disease][term][labelled.publication] += 1
+        return cls({d: dict(c) for d, c in disease_cases.items()},
+                   {d: {t: dict(c) for t, c in by_term.items()} for d, by_term in shown.items()},
+                   frozenset(_annotated_pairs(graph, spec.finding_relation)))
+
+    def diseases_of(self, publication: str) -> list[str]:
+        """The diseases whose evidence ``publication``'s cases contributed to."""
+        return sorted(d for d, by_pub in self.disease_cases.items() if publication in by_pub)
+
+    def evidence(self, diseases: Iterable[str] | None = None, without: str | None = None
+                 ) -> list[CaseEvidence]:
+        """Evidence pairs the graph does not already annotate, optionally for some diseases only
+        and as if publication ``without`` had never been published."""
+        out = []
+        for disease in sorted(self.shown if diseases is None else set(diseases) & set(self.shown)):
+            total = sum(n for p, n in self.disease_cases[disease].items() if p != without)
+            for term, by_pub in sorted(self.shown[disease].items()):
+                if (disease, term) in self.annotated:
+                    continue
+                pubs = {p: n for p, n in by_pub.items() if p != without}
+                if pubs and total:
+                    out.append(CaseEvidence(disease, term, sum(pubs.values()), total,
+                                            tuple(sorted(pubs))))
+        return out
+
+
 def case_evidence(graph: ArrayGraph, spec: DomainSpec, cases: Iterable[LabelledCase],
                   splits: Collection[str] = TRAIN_SPLITS) -> list[CaseEvidence]:
     """Evidence pairs from the cases of publications in ``splits`` that ``graph`` does not
@@ -65,32 +127,11 @@ def case_evidence(graph: ArrayGraph, spec: DomainSpec, cases: Iterable[LabelledC
     >>> [(e.disease, e.phenotype, e.frequency) for e in case_evidence(toy_graph(), TOY_SPEC, [case], ALL_SPLITS)]
     [('T:cardiac', 'S:ataxia', 1.0), ('T:cardiac', 'S:seizure', 1.0)]
     """
-    from kgdecide.score.query import resolve
+    return CaseCounts.count(graph, spec, cases, splits).evidence()
 
-    target_code = graph.type_code(spec.target_type)
-    seen: dict[str, Counter[str]] = defaultdict(Counter)
-    publications: dict[tuple[str, str], set[str]] = defaultdict(set)
-    disease_cases: Counter[str] = Counter()
-    for labelled in cases:
-        if publication_split(labelled.publication) not in splits:
-            continue
-        diseases = [d for d in labelled.diagnosis
-                    if d in graph.index and graph.types[graph.index[d]] == target_code]
-        if not diseases:
-            continue
-        terms = resolve(graph, spec, labelled.case.observed, (), strict=False).ids
-        for disease in diseases:
-            disease_cases[disease] += 1
-            for term in terms:
-                seen[disease][term] += 1
-                publications[disease, term].add(labelled.publication)
-    annotated = _annotated_pairs(graph, spec.finding_relation)
-    return [
-        CaseEvidence(disease, term, n, disease_cases[disease],
-                     tuple(sorted(publications[disease, term])))
-        for disease in sorted(seen) for term, n in sorted(seen[disease].items())
-        if (disease, term) not in annotated
-    ]
+
+#: Decimal places of an evidence edge's frequency (the same rounding wherever it is recomputed).
+FREQUENCY_DIGITS = 4
 
 
 def add_case_evidence(builder: GraphBuilder, evidence: Iterable[CaseEvidence], source: str) -> int:
@@ -98,7 +139,7 @@ def add_case_evidence(builder: GraphBuilder, evidence: Iterable[CaseEvidence], s
     count = 0
     for e in evidence:
         builder.add_edge(e.disease, HAS_CASE_PHENOTYPE, e.phenotype, {
-            "frequency": round(e.frequency, 4), "cases": e.cases,
+            "frequency": round(e.frequency, FREQUENCY_DIGITS), "cases": e.cases,
             "publications": list(e.publications), "source": source,
         })
         count += 1

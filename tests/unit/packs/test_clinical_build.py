@@ -79,7 +79,7 @@ def test_counts_by_type_and_relation(kg: EmbeddedStore) -> None:
     assert dict(counts.edges_by_relation) == {
         "consider": 1, "gene_associated_with_condition": 4, "has_clinical_course": 1,
         "has_clinical_modifier": 1, "has_mode_of_inheritance": 3, "has_phenotype": 8,
-        "is_a": 20, "lacks_phenotype": 1, "replaced_by": 1,
+        "is_a": 20, "lacks_phenotype": 1, "replaced_by": 1, "same_disease_as": 1,
     }
     assert set(counts.nodes_by_type) <= set(clinical.NODE_TYPES)
     assert set(counts.edges_by_relation) <= set(clinical.RELATIONS)
@@ -98,6 +98,9 @@ def test_summed_counts_and_unioned_publications(kg: EmbeddedStore) -> None:
         "frequency": pytest.approx(4 / 6), "frequency_source": "1/2;3/4", "onset": "HP:0003577",
         "evidence": "PCS", "publications": ("PMID:31675180", "PMID:33004838"), "sex": "MALE",
         "aspect": "P", "source": SOURCE,
+        # each row's references and frequency, for leave-publication-out evaluation
+        "row_references": ("PMID:31675180", "PMID:33004838;PMID:31675180"),
+        "row_frequencies": ("1/2", "3/4"),
     }
 
 
@@ -162,6 +165,12 @@ def test_genes_and_one_edge_per_gene_disease_pair(kg: EmbeddedStore) -> None:
     assert len(kg.edges("NCBIGene:4905", relation)) == 1  # two rows, one pair
     assert _edge(kg, "NCBIGene:4905", relation, "OMIM:619340") == {
         "source": "genes_to_phenotype.txt 2025-01-16"}
+
+
+def test_one_disease_under_two_sources_is_joined(kg: EmbeddedStore) -> None:
+    # NSD1 causes OMIM:117550 and ORPHA:821 and nothing else in the fixture.
+    assert _edge(kg, "ORPHA:821", clinical.SAME_DISEASE_AS, "OMIM:117550") == {
+        "rule": "same genes", "source": "phenotype.hpoa + genes_to_phenotype.txt 2025-01-16"}
 
 
 def test_hpo_terms_and_obsolete_mapping_are_in_the_graph(kg: EmbeddedStore) -> None:

@@ -37,3 +37,32 @@ def random_graph(seed: int, **sizes: int) -> ArrayGraph:
 
 
 SPEC = TOY_SPEC
+
+
+def trained_attention(graph: ArrayGraph, cases: int = 300, seed: int = 1, epochs: int = 4):  # noqa: ANN201
+    """Attention weights trained on simulated patients of a small graph (tests only; torch)."""
+    from kgdecide.score.annotations import annotation_index
+    from kgdecide.score.attention import AttentionScorer
+    from kgdecide.score.simulate import parents_of, simulate
+    from kgdecide.score.train import ExampleMaker, TrainSettings, train
+
+    index = annotation_index(graph, SPEC)
+    settings = TrainSettings(hard=8, random=8, epochs=epochs, patience=epochs, batch=16,
+                             learning_rate=0.05, seed=seed)
+    maker = ExampleMaker(AttentionScorer(SPEC).with_weights(graph, None), graph, settings)
+    rng = np.random.default_rng(seed)
+    parents = parents_of(graph, SPEC, index)
+    examples = [maker.make(list(c.observed), list(c.excluded), [c.target], (), rng)
+                for c in simulate(index, parents, cases, seed)]
+    held_out = simulate(index, parents, 60, seed + 1000)
+
+    def mrr(weights) -> float:  # noqa: ANN001
+        scorer = AttentionScorer(SPEC).with_weights(graph, weights)
+        ranks = []
+        for c in held_out:
+            rows = [int(index.term_rows[t]) for t in (*c.observed, *c.excluded)]
+            s = scorer.score(graph, rows, [True] * len(c.observed) + [False] * len(c.excluded)).scores
+            ranks.append((s >= s[c.target]).sum())
+        return float(np.mean(1.0 / np.asarray(ranks)))
+
+    return train([e for e in examples if e is not None], mrr, graph.version, settings)

@@ -125,7 +125,7 @@
     const explain = el("div", { class: "explain" });
     const details = el("details", { class: "cand-details" },
       el("summary", {}, el("span", { class: "rank" }, c.rank + "."),
-        el("span", {}, c.label || c.id, el("span", { class: "cid" }, c.id)),
+        el("span", {}, c.label || c.id, el("span", { class: "cid" }, [c.id, ...(c.equivalent || [])].join(" · "))),
         el("span", { class: "bar", role: "img", "aria-label": "probability " + pct }, bar),
         el("span", { class: "pct" }, pct)),
       explain);

@@ -1,6 +1,6 @@
-"""CLI commands of the decision loop: ``kgdecide rank-cases`` and ``kgdecide train``.
+"""CLI commands of the clinical decision loop: ``kgdecide rank-cases`` and ``kgdecide train``.
 
-Registered in :mod:`kgdecide.cli` with ``main.add_command(...)``. Heavy imports stay inside the
+Registered in :mod:`kgdecide.cli` (loaded lazily by name). Heavy imports stay inside the
 functions so ``kgdecide --help`` stays fast. The clinical pack supplies the domain and the case
 formats; the scoring code itself is domain-free.
 """
@@ -16,17 +16,18 @@ import click
 
 from kgdecide.settings import Settings
 
-#: The scorer used when none is named (docs/EVALUATION.md, "Reading these numbers"): the trained
-#: attention scorer is best on the leak-free validation publications (and on the held-out test
-#: ones); until ``kgdecide train`` has run for the graph, :data:`UNTRAINED_DEFAULT_SCORER`.
-DEFAULT_SCORER = "attention"
-#: The best scorer that needs no training (same table).
+#: The scorer used when none is named and ``kgdecide train`` has not chosen one for the graph:
+#: the best scorer that needs no training (docs/EVALUATION.md).
 UNTRAINED_DEFAULT_SCORER = "resnik"
 
 
-def default_scorer(model_file: Path) -> str:
-    """:data:`DEFAULT_SCORER` when its model file exists, else :data:`UNTRAINED_DEFAULT_SCORER`."""
-    return DEFAULT_SCORER if model_file.is_file() else UNTRAINED_DEFAULT_SCORER
+def default_scorer(models: Path) -> str:
+    """The default scorer for a graph version: what ``kgdecide train`` chose and recorded in
+    ``<models>/default.json`` (the best on validation, if it beats resnik on the test
+    publications beyond the bootstrap interval), else :data:`UNTRAINED_DEFAULT_SCORER`."""
+    from kgdecide.packs.clinical.training import DEFAULT_FILE, read_default
+
+    return read_default(models / DEFAULT_FILE) or UNTRAINED_DEFAULT_SCORER
 
 
 def shared_data_dir() -> Path:
@@ -34,17 +35,16 @@ def shared_data_dir() -> Path:
     configured = os.environ.get("KGDECIDE_SHARED_DATA")
     if configured:
         return Path(configured)
-    return (Path(__file__).resolve().parents[2] / ".." / "shared" / "data").resolve()
+    return (Path(__file__).resolve().parents[3] / ".." / "shared" / "data").resolve()
 
 
-def trained_model_file(settings: Settings, store: str) -> Path:
-    """Where the attention model for the store's current graph version is (or would be)."""
+def models_dir(settings: Settings, store: str) -> Path:
+    """Where ``kgdecide train`` writes the models of the store's current graph version."""
     from kgdecide.graph.embedded import EmbeddedStore
     from kgdecide.pipeline import default_model_dir
-    from kgdecide.score.attention import MODEL_FILE
 
     graph = EmbeddedStore.from_path(settings.store_dir(store)).projection()
-    return default_model_dir(settings.home, graph) / MODEL_FILE
+    return default_model_dir(settings.home, graph)
 
 
 def make_ranker(settings: Settings, store: str, scorer: str, diseases: str = "all",
@@ -75,8 +75,8 @@ def make_ranker(settings: Settings, store: str, scorer: str, diseases: str = "al
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="JSON-lines output, one ranking per case.")
 @click.option("--scorer", default=None,
-              help="A registered scorer: attention, lr, ppr, resnik (default: attention once "
-                   "`kgdecide train` has run for the graph, else resnik).")
+              help="A registered scorer: attention, lr, ppr, resnik (default: the one "
+                   "`kgdecide train` chose for the graph, else resnik).")
 @click.option("--top", default=50, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--diseases", type=click.Choice(["omim", "orpha", "all"]), default="all",
               show_default=True, help="Which diseases are ranked.")
@@ -90,13 +90,15 @@ def rank_cases(settings: Settings, cases_in: Path, out: Path, scorer: str | None
     """Rank diseases for each case in IN: a JSON-lines file of {id, observed, excluded} or a
     folder of GA4GH phenopacket JSON files. Diagnosis fields are never read.
 
-    Each output line: {"id", "ranking": [{"id", "label", "score", "probability"}...], "mapped":
-    [[obsolete, used]...], "unknown": [...]}; a case with no usable finding gets an "error".
+    Each output line: {"id", "ranking": [{"id", "label", "score", "probability", "equivalent":
+    [other ids of the disease]}...], "mapped": [[obsolete, used]...], "unknown": [...]}; a case
+    with no usable finding gets an "error". One item per disease: its OMIM, ORPHA and DECIPHER ids
+    are one candidate.
     """
     from kgdecide.packs.clinical.cases import read_cases
 
     if scorer is None:
-        scorer = default_scorer(trained_model_file(settings, store))
+        scorer = default_scorer(models_dir(settings, store))
     ranker = make_ranker(settings, store, scorer, diseases, case_evidence)
     counts = {"cases": 0, "with_unknown": 0, "with_mapped": 0, "failed": 0}
     tmp = out.with_name(out.name + ".tmp")
@@ -125,7 +127,8 @@ def _rank_into(tmp: Path, ranker: Any, cases: Any, top: int, counts: dict[str, i
                 line.update(ranking=[], error=str(e))
             else:
                 line["ranking"] = [{"id": c.id, "label": c.label, "score": round(c.score, 6),
-                                    "probability": round(c.probability, 6)} for c in candidates]
+                                    "probability": round(c.probability, 6),
+                                    "equivalent": list(c.equivalent)} for c in candidates]
                 line["mapped"] = [list(m) for m in resolved.mapped]
                 line["unknown"] = list(resolved.unknown)
                 if resolved.contradictory:
@@ -140,42 +143,59 @@ def _rank_into(tmp: Path, ranker: Any, cases: Any, top: int, counts: dict[str, i
 @click.option("--cases", "cases_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Labelled development cases (JSON lines with diagnosis and pmid); "
               "default: ../shared/data/clinical/phenopackets_dev.jsonl.")
-@click.option("--simulated", default=3000, show_default=True, help="Simulated training cases.")
+@click.option("--simulated", default=2000, show_default=True, help="Simulated training cases.")
 @click.option("--max-minutes", default=8.0, show_default=True,
               help="Budget for the training epochs (examples and calibration come on top).")
-@click.option("--calibration-cases", default=600, show_default=True,
-              help="Leak-free cases used to fit each scorer's calibration (at most).")
-@click.option("--leaky-cases/--no-leaky-cases", default=False, show_default=True,
-              help="Also train on leaky cases (publications the KG was annotated from).")
 @click.option("--calibrate-only", is_flag=True,
-              help="Keep the saved attention model; only refit the calibrations.")
+              help="Keep the saved attention model; refit the calibrations and the default.")
 @click.pass_obj
 def train(settings: Settings, store: str, cases_path: Path | None, simulated: int,
-          max_minutes: float, calibration_cases: int, leaky_cases: bool,
-          calibrate_only: bool) -> None:
-    """Train the attention scorer and calibrate every scorer for a store's graph version.
+          max_minutes: float, calibrate_only: bool) -> None:
+    """Train the attention scorer, calibrate every scorer and choose the default, for a store's
+    graph version.
 
-    Development cases are split by publication (60 % train, 20 % validation, 20 % test); the test
-    publications are never used here. Writes <home>/models/<graph version>/attention.npz and
-    calibration.json.
+    Development cases are split by publication (60 % train, 20 % validation, 20 % test); each is
+    scored without its own publication's share of the graph. Writes
+    <home>/models/<graph version>/attention.npz, calibration.json and default.json.
     """
-    from kgdecide.graph.embedded import EmbeddedStore
-    from kgdecide.packs.clinical.cases import (
-        CLINICAL_DOMAIN, DISEASE_PREFIXES, publication_split, read_labelled_cases,
-    )
-    from kgdecide.pipeline import default_model_dir
-    from kgdecide.score.fit import LabelledItem, fit_all
+    import dataclasses
+    import time
 
+    from kgdecide.graph.embedded import EmbeddedStore
+    from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN, DISEASE_PREFIXES
+    from kgdecide.packs.clinical.training import (
+        DEFAULT_FILE, attention_ranker, calibrate, choose_default, save_default, train_attention,
+        training_data,
+    )
+    from kgdecide.pipeline import Ranker, default_model_dir
+    from kgdecide.score.attention import MODEL_FILE, AttentionWeights
+    from kgdecide.score.train import TrainSettings
+
+    started = time.monotonic()
     cases_path = cases_path or shared_data_dir() / "clinical" / "phenopackets_dev.jsonl"
     if not cases_path.is_file():
         raise click.ClickException(f"no development cases at {cases_path}; pass --cases")
-    items = [LabelledItem(c.case.observed, c.case.excluded, c.diagnosis,
-                          publication_split(c.publication), c.leaky)
-             for c in read_labelled_cases(cases_path)]
     graph_store = EmbeddedStore.from_path(settings.store_dir(store))
-    out_dir = default_model_dir(settings.home, graph_store.projection())
-    written = fit_all(graph_store, CLINICAL_DOMAIN, items, out_dir, simulated, max_minutes,
-                      calibration_cases, DISEASE_PREFIXES["omim"], echo=click.echo,
-                      leaky=leaky_cases, retrain=not calibrate_only)
-    for path in written:
-        click.echo(f"wrote {path}")
+    graph = graph_store.projection()
+    out_dir = default_model_dir(settings.home, graph)
+    data = training_data(graph_store, CLINICAL_DOMAIN, cases_path)
+    prefixes = DISEASE_PREFIXES["omim"]
+    model_path = out_dir / MODEL_FILE
+    if calibrate_only:
+        weights = AttentionWeights.from_path(model_path)
+    else:
+        weights = train_attention(graph_store, CLINICAL_DOMAIN, data, simulated,
+                                  TrainSettings(max_minutes=max_minutes), prefixes, click.echo)
+        weights.save(model_path, {"trained_seconds": round(time.monotonic() - started),
+                                  "simulated": simulated})
+        click.echo(f"wrote {model_path}")
+    rankers = {name: Ranker.create(graph_store, CLINICAL_DOMAIN, name, candidate_prefixes=prefixes)
+               for name in ("lr", "resnik")}
+    rankers["attention"] = attention_ranker(graph, CLINICAL_DOMAIN,
+                                            dataclasses.replace(weights, kg_version=graph.version),
+                                            prefixes)
+    click.echo(f"wrote {calibrate(rankers, data, out_dir, click.echo)}")
+    choice = choose_default(rankers, data)
+    save_default(out_dir / DEFAULT_FILE, choice)
+    click.echo(f"default scorer: {choice.scorer} ({choice.reason}); wrote {out_dir / DEFAULT_FILE} "
+               f"({time.monotonic() - started:.0f} s in all)")
