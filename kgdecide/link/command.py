@@ -159,14 +159,18 @@ def _print_table(result: Any, show_all: bool) -> None:
 
     console = Console()
     table = Table()
-    for column in ("span", "text", "id", "label", "score", "status", "whose", "section"):
-        table.add_column(column, justify="right" if column == "score" else "left")
     rows = list(result.mentions) + (list(result.abstained) if show_all else [])
+    # A note has one section: the column only appears for documents with headings.
+    sections = any(m.section not in ("", "note") for m in rows)
+    for column in ("span", "text", "id", "label", "score", "status", *(["section"] if sections else [])):
+        table.add_column(column, justify="right" if column == "score" else "left")
     for m in sorted(rows, key=lambda m: m.start):
         status = m.status.value if m in result.mentions else f"{m.status.value} (abstained)"
+        if m.experiencer.value not in ("patient", "relative"):  # a relative's is "family"
+            status += f" ({m.experiencer.value})"
         status += " (implied)" if m.implied else ""
         table.add_row(f"{m.start}-{m.end}", m.text, m.node_id, m.label, f"{m.score:.2f}", status,
-                      m.experiencer.value, m.section)
+                      *([m.section] if sections else []))
     console.print(table)
     for note in result.notes:
         console.print(f"[dim]{note}[/dim]")
