@@ -60,7 +60,7 @@ def read_vignettes(path: Path = VIGNETTES) -> list[Vignette]:
 def clinical_linker(store: Any, home: Path) -> Any:
     """The linker the web app builds for the clinical graph."""
     from kgdecide.link import Linker
-    from kgdecide.link.clinical import clinical_linker_config
+    from kgdecide.packs.clinical.linking import clinical_linker_config
 
     return Linker.from_store(store, clinical_linker_config(dense=False), home=home)
 

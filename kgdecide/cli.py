@@ -21,7 +21,7 @@ from kgdecide.settings import Settings
 STAGE_COMMANDS = {
     "keys": "kgdecide.web.commands:keys",
     "users": "kgdecide.web.commands:users",
-    "link": "kgdecide.link.command:link_command",
+    "link": "kgdecide.packs.linking:link_command",
 }
 #: Commands defined in this module (no pack may reuse their names).
 _EAGER = ("build", "ingest", "export", "info", "serve")

@@ -133,6 +133,21 @@ class AssertionStatus(str, enum.Enum):
     FAMILY = "family"  #: said of a relative: "mother has short stature"
     UNCERTAIN = "uncertain"  #: "possible", "suspected", 疑似
     HISTORICAL = "historical"  #: "history of", "previously", 既往
+    HYPOTHETICAL = "hypothetical"  #: "if seizures recur", "at risk of", "monitor for"
+
+
+class Experiencer(str, enum.Enum):
+    """Whose finding a mention is: only ``PATIENT`` mentions are scored.
+
+    A case report names findings of many others besides its patient: relatives, previously
+    reported patients and cohorts, the disease in general, animal and cell models.
+    """
+
+    PATIENT = "patient"  #: this patient (the subject of the note, the index case of a report)
+    RELATIVE = "relative"  #: a family member: "her mother has short stature"
+    OTHERS = "others"  #: other patients: a cohort, a table of previously reported cases
+    GENERAL = "general"  #: the disease in general: "X syndrome is characterised by ..."
+    MODEL = "model"  #: an animal or cell model: "knockout mice die in the neonatal period"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +168,11 @@ class Mention:
     status: AssertionStatus = AssertionStatus.PRESENT  #: negated, family, uncertain, ...
     #: runner-up candidates as ``(node_id, label, score)``, best first, for the UI
     alternatives: tuple[tuple[str, str, float], ...] = ()
+    experiencer: Experiencer = Experiencer.PATIENT  #: whose finding it is
+    section: str = ""  #: the kind of document section it sits in ("case", "discussion", ...)
+    #: a general name inside a longer linked one ("hernia" in "hiatal hernia"): shown, the
+    #: longer one says it all, so it is never a finding of its own
+    implied: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.start <= self.end:
@@ -162,7 +182,21 @@ class Mention:
         if not 0.0 <= self.score <= 1.0:
             raise ValueError(f"a mention's score is in 0..1, got {self.score}")
         object.__setattr__(self, "status", AssertionStatus(self.status))
+        object.__setattr__(self, "experiencer", Experiencer(self.experiencer))
         object.__setattr__(self, "alternatives", tuple(tuple(a) for a in self.alternatives))
+
+    @property
+    def scored(self) -> bool:
+        """True when the mention is a finding of this patient: present or excluded, the
+        patient's own, and not implied by a longer mention.
+
+        >>> Mention(0, 5, "fever", "HP:0001945", "Fever", 0.9, "excluded").scored
+        True
+        >>> Mention(0, 5, "fever", "HP:0001945", "Fever", 0.9, experiencer="others").scored
+        False
+        """
+        return (self.status in (AssertionStatus.PRESENT, AssertionStatus.EXCLUDED)
+                and self.experiencer is Experiencer.PATIENT and not self.implied)
 
 
 # --- the decision loop (issue 3): query, candidates, evidence, decision -----------------------

@@ -1,4 +1,5 @@
-"""Assertion status of a mention: negated, family history, uncertain, historical or present.
+"""Assertion status of a mention: negated, family history, uncertain, hypothetical, historical
+or present.
 
 A NegEx-style rule set (Chapman et al. 2001, extended as in ConText): cue phrases before
 (``pre``) or after (``post``) a mention put it in a category when no terminating word and no
@@ -21,8 +22,8 @@ from functools import cached_property
 from kgdecide.types import AssertionStatus
 
 #: Which category wins when cues of several apply to one mention.
-PRIORITY = (AssertionStatus.FAMILY, AssertionStatus.UNCERTAIN, AssertionStatus.EXCLUDED,
-            AssertionStatus.HISTORICAL)
+PRIORITY = (AssertionStatus.FAMILY, AssertionStatus.UNCERTAIN, AssertionStatus.HYPOTHETICAL,
+            AssertionStatus.EXCLUDED, AssertionStatus.HISTORICAL)
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,17 @@ class AssertionRules:
 
     def _alternation(self, cues: list[str]) -> str:
         # Longest first, so "cannot be ruled out" wins over "ruled out" at the same place.
-        body = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in sorted(set(cues), key=len, reverse=True))
-        return rf"(?<![\w/])(?:{body})(?![\w/])" if self.word_boundaries else f"(?:{body})"
+        # Ties in length sorted by the cue itself: the same pattern whatever the hash seed.
+        ordered = sorted(set(cues), key=lambda c: (-len(c), c))
+        if not self.word_boundaries:
+            return "(?:" + "|".join(re.escape(c) for c in ordered) + ")"
+        def bounded(cue: str) -> str:
+            # A cue of punctuation ("?") needs no word boundary: "Ptosis?" is a question.
+            body = re.escape(cue).replace(r"\ ", r"\s+")
+            before = r"(?<![\w/])" if re.match(r"\w", cue) else ""
+            after = r"(?![\w/])" if re.search(r"\w$", cue) else ""
+            return before + body + after
+        return "(?:" + "|".join(bounded(c) for c in ordered) + ")"
 
     @cached_property
     def _cue_category(self) -> dict[tuple[str, str], AssertionStatus]:
@@ -131,8 +141,12 @@ def _blank(text: str, pattern: re.Pattern[str] | None) -> str:
     return pattern.sub(lambda m: " " * (m.end() - m.start()), text)
 
 
-def assertion_status(text: str, start: int, end: int, rules: AssertionRules) -> AssertionStatus:
+def assertion_status(text: str, start: int, end: int, rules: AssertionRules,
+                     sentences: dict[tuple[int, int], _Sentence] | None = None) -> AssertionStatus:
     """The status of the mention ``text[start:end]``.
+
+    ``sentences`` may be kept by the caller across the mentions of one text: each sentence is
+    then blanked and scanned for cues once.
 
     >>> s = "Seizures since 3 months; no fever. Mother has short stature."
     >>> [assertion_status(s, s.index(w), s.index(w) + len(w), ENGLISH).value
@@ -149,28 +163,52 @@ def assertion_status(text: str, start: int, end: int, rules: AssertionRules) -> 
     left, right = _sentence_bounds(text, start, end, rules.sentence_ends)
     if text[right:right + 1] in ("?", "？"):  # "Ptosis?": the question mark is itself a cue
         right += 1
-    before = _blank(text[left:start], rules.pseudo_pattern)
-    after = _blank(text[end:right], rules.pseudo_pattern)
+    if sentences is None:
+        sentences = {}
+    sentence = sentences.get((left, right))
+    if sentence is None:
+        sentence = sentences[(left, right)] = _Sentence.scan(text[left:right], rules)
+    at, to = start - left, end - left
+    before, after = sentence.blanked[:at], sentence.blanked[to:]
     found: set[AssertionStatus] = set()
-    if rules.pre_pattern is not None:
-        for match in rules.pre_pattern.finditer(before):
-            status = rules.category("pre", match.group())
-            window = rules.pre_window.get(status, rules.default_window)
-            between = before[match.end():]
-            if rules.reaches(status, between, window) and not rules.ends_at_list_item(
-                    between, text[start:right]):
-                found.add(status)
-    if rules.post_pattern is not None:
-        for match in rules.post_pattern.finditer(after):
-            status = rules.category("post", match.group())
-            window = rules.post_window.get(status, rules.default_window)
-            if rules.reaches(status, after[:match.start()], window):
-                found.add(status)
+    for c_start, c_end, status in sentence.pre:
+        if c_end > at:
+            break
+        window = rules.pre_window.get(status, rules.default_window)
+        between = before[c_end:]
+        if rules.reaches(status, between, window) and not rules.ends_at_list_item(
+                between, text[start:right]):
+            found.add(status)
+    for c_start, _, status in sentence.post:
+        if c_start < to:
+            continue
+        window = rules.post_window.get(status, rules.default_window)
+        if rules.reaches(status, after[:c_start - to], window):
+            found.add(status)
     return next((s for s in PRIORITY if s in found), AssertionStatus.PRESENT)
 
 
-_X, _F, _U, _H = (AssertionStatus.EXCLUDED, AssertionStatus.FAMILY, AssertionStatus.UNCERTAIN,
-                  AssertionStatus.HISTORICAL)
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    """A sentence with its pseudo-cues blanked and its cues found, once."""
+
+    blanked: str
+    pre: tuple[tuple[int, int, AssertionStatus], ...]  #: (start, end, category), in order
+    post: tuple[tuple[int, int, AssertionStatus], ...]
+
+    @classmethod
+    def scan(cls, sentence: str, rules: AssertionRules) -> _Sentence:
+        blanked = _blank(sentence, rules.pseudo_pattern)
+        def cues(side: str, pattern: re.Pattern[str] | None) -> tuple[tuple[int, int, AssertionStatus], ...]:
+            if pattern is None:
+                return ()
+            return tuple((m.start(), m.end(), rules.category(side, m.group()))
+                         for m in pattern.finditer(blanked))
+        return cls(blanked, cues("pre", rules.pre_pattern), cues("post", rules.post_pattern))
+
+
+_X, _F, _U, _H, _Y = (AssertionStatus.EXCLUDED, AssertionStatus.FAMILY, AssertionStatus.UNCERTAIN,
+                      AssertionStatus.HISTORICAL, AssertionStatus.HYPOTHETICAL)
 
 _RELATIVES = (
     "mother", "mom", "mum", "father", "dad", "sister", "sisters", "brother", "brothers", "sibling",
@@ -192,7 +230,8 @@ ENGLISH = AssertionRules(
              "no history of", "no hx of", "never", "nor", "neither", "none", "non", "lack of",
              "lacks", "lacked", "lacking", "did not have", "does not have", "do not have",
              "did not show", "does not show", "never had", "never has", "has never had", "no complaints of", "not have", "absence of any",
-             "resolution of", "excluded", "exclude", "unremarkable for", "nil"),
+             "resolution of", "excluded", "exclude", "unremarkable for", "nil",
+             "in the absence of", "absence of", "in the absence of any"),
         _F: _RELATIVES,
         _U: ("possible", "possibly", "probable", "probably", "suspected", "suspect", "suspects",
              "suspicion of", "suspicious for", "likely", "may have", "might have", "could have",
@@ -205,6 +244,15 @@ ENGLISH = AssertionRules(
         _H: ("history of", "h/o", "hx of", "previous", "previously", "prior", "past",
              "formerly", "earlier", "in childhood", "as a child", "as an infant", "had had",
              "used to have", "old"),
+        # Hypothetical (ConText's HYPOTHETICAL, extended for counselling and surveillance).
+        _Y: ("if", "should he develop", "should she develop", "in case of", "in the event of",
+             "at risk of", "at risk for", "at increased risk of", "at increased risk for",
+             "risk of", "risk for", "monitor for", "monitored for", "monitoring for",
+             "watch for", "screen for", "screened for", "screening for", "surveillance for",
+             "to prevent", "prevention of", "prophylaxis against", "prophylaxis for",
+             "to avoid", "predisposition to", "predisposed to", "return if", "will develop",
+             "would develop", "may develop", "might develop", "could develop",
+             "likely to develop", "expected to develop", "warning signs of"),
     },
     post={
         _X: ("ruled out", "was ruled out", "were ruled out", "is absent", "are absent",
@@ -223,6 +271,8 @@ ENGLISH = AssertionRules(
              "is questionable", "to be excluded", "to be ruled out", "suspected"),
         _H: ("in the past", "years ago", "months ago", "in childhood", "as a child",
              "previously", "in infancy", "has resolved", "had resolved", "resolved"),
+        _Y: ("may develop", "might develop", "could develop", "would develop", "may occur",
+             "may appear", "may recur", "is expected", "are expected", "should it occur"),
     },
     pseudo=("no increase", "no change", "no significant change", "not only", "not necessarily",
             "no further", "not certain if", "not certain whether", "without difficulty",
@@ -232,6 +282,12 @@ ENGLISH = AssertionRules(
             "father says", "father noted", "parents report", "parents reported",
             "according to his mother", "according to her mother", "per mother", "per parents",
             "history of present illness", "past medical history", "no longer",
+            # "relative" names no relative in these
+            "relative afferent", "relative macrocephaly", "relative microcephaly",
+            "relative risk", "relatively", "relative to", "relative frequency",
+            # "a 6-year-old girl with ...": "old" here is an age, not a historical cue
+            "year-old", "years-old", "month-old", "months-old", "week-old", "day-old",
+            "years old", "months old", "weeks old", "days old",
             "family history of present", "previously described", "previously reported"),
     terminators=("but", "however", "although", "though", "except", "apart from", "aside from",
                  "yet", "whereas", "nevertheless", "still", "which", "who", "presents with",
@@ -243,9 +299,10 @@ ENGLISH = AssertionRules(
         _F: ("patient", "proband", "index case", "the child", "the boy", "the girl", "he", "she",
              "himself", "herself", "our patient", "the infant"),
         _U: ("has", "shows", "showed", "with"),
+        _Y: ("has", "had", "shows", "showed", "presented", "presents", "was", "were"),
     },
-    pre_window={_X: 6, _F: 14, _U: 6, _H: 5},
-    post_window={_X: 3, _F: 4, _U: 3, _H: 4},
+    pre_window={_X: 6, _F: 14, _U: 6, _H: 5, _Y: 6},
+    post_window={_X: 3, _F: 4, _U: 3, _H: 4, _Y: 3},
 )
 
 #: Chinese rules: cues are substrings; windows count characters.

@@ -1,12 +1,15 @@
 """``kgdecide link``: free text to graph nodes, as a table or JSON lines.
 
-Register with ``main.add_command(link_command)`` in :mod:`kgdecide.cli`. Heavy imports happen
-inside the command so ``kgdecide --help`` stays fast. The text itself is never logged.
+:func:`make_link_command` builds the command around a function that picks the settings for a
+graph (:mod:`kgdecide.packs.linking` passes the packs' one, and the CLI registers that). Heavy
+imports happen inside the command so ``kgdecide --help`` stays fast. The text itself is never
+logged.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -16,59 +19,60 @@ import click
 MAX_LINE_BYTES = 1_000_000
 
 
-@click.command("link")
-@click.argument("text", required=False)
-@click.option("--in", "in_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help='JSON lines, one {"id", "text"} object per line.')
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the mentions as JSON lines (default: standard output).")
-@click.option("--store", default="clinical", show_default=True,
-              help="A store name (under --home) or a directory path.")
-@click.option("--dense/--no-dense", default=False, show_default=True,
-              help="Also find English paraphrases by dense retrieval (slower).")
-@click.option("--all", "show_all", is_flag=True, help="Also show abstained (low-confidence) spans.")
-@click.pass_obj
-def link_command(settings: Any, text: str | None, in_path: Path | None, out_path: Path | None,
-                 store: str, dense: bool, show_all: bool) -> None:
-    """Link TEXT (or every line of --in) to the graph's nodes, with negation, family history
-    and uncertainty.
-
-    \b
-    kgdecide link "Seizures since 3 months; no fever. Mother has short stature."
-    kgdecide link --in notes.jsonl --out mentions.jsonl
-    """
-    if (text is None) == (in_path is None):
-        raise click.UsageError("give either TEXT or --in FILE")
-    linker = _load_linker(settings, store, dense)
-    if in_path is not None:
-        with _open_out(out_path) as out:
-            done, failed = link_jsonl(linker, in_path, out)
-        click.echo(f"{done:,} texts linked, {failed:,} lines with errors", err=True)
-        return
-    assert text is not None
-    result = linker.link(text)
-    if out_path is not None:
-        out_path.write_text(json.dumps(result_record(None, result), ensure_ascii=False) + "\n",
-                            encoding="utf-8")
-    _print_table(result, show_all)
+#: Picks the linker settings for a graph: ``config_for(store, dense=...)``.
+ConfigFor = Callable[..., Any]
 
 
-def _load_linker(settings: Any, store: str, dense: bool) -> Any:
+def make_link_command(config_for: ConfigFor) -> click.Command:
+    """The ``link`` command, with ``config_for`` choosing the settings for the store it opens
+    (the packs pass theirs: :mod:`kgdecide.packs.linking`)."""
+
+    @click.command("link")
+    @click.argument("text", required=False)
+    @click.option("--in", "in_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help='JSON lines, one {"id", "text"} object per line.')
+    @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Where to write the mentions as JSON lines (default: standard output).")
+    @click.option("--store", default="clinical", show_default=True,
+                  help="A store name (under --home) or a directory path.")
+    @click.option("--dense/--no-dense", default=False, show_default=True,
+                  help="Also find English paraphrases by dense retrieval (slower).")
+    @click.option("--all", "show_all", is_flag=True, help="Also show abstained (low-confidence) spans.")
+    @click.pass_obj
+    def link_command(settings: Any, text: str | None, in_path: Path | None, out_path: Path | None,
+                     store: str, dense: bool, show_all: bool) -> None:
+        """Link TEXT (or every line of --in) to the graph's nodes, with negation, family
+        history, uncertainty, and whose finding each one is (this patient, a relative, other
+        patients, the disease in general, an animal model).
+
+        \b
+        kgdecide link "Seizures since 3 months; no fever. Mother has short stature."
+        kgdecide link --in notes.jsonl --out mentions.jsonl
+        """
+        if (text is None) == (in_path is None):
+            raise click.UsageError("give either TEXT or --in FILE")
+        linker = _load_linker(settings, store, dense, config_for)
+        if in_path is not None:
+            with _open_out(out_path) as out:
+                done, failed = link_jsonl(linker, in_path, out)
+            click.echo(f"{done:,} texts linked, {failed:,} lines with errors", err=True)
+            return
+        assert text is not None
+        result = linker.link(text)
+        if out_path is not None:
+            out_path.write_text(json.dumps(result_record(None, result), ensure_ascii=False) + "\n",
+                                encoding="utf-8")
+        _print_table(result, show_all)
+
+    return link_command
+
+
+def _load_linker(settings: Any, store: str, dense: bool, config_for: ConfigFor) -> Any:
     from kgdecide.graph.embedded import EmbeddedStore
     from kgdecide.link.linker import Linker
 
     graph = EmbeddedStore.from_path(settings.store_dir(store))
-    return Linker.from_store(graph, _config_for(graph, dense), home=settings.home)
-
-
-def _config_for(graph: Any, dense: bool) -> Any:
-    """The clinical settings for an HPO graph; generic ones for any other graph."""
-    from kgdecide.link.clinical import clinical_linker_config
-    from kgdecide.link.config import LinkerConfig
-
-    if graph.counts().nodes_by_type.get("PhenotypicFeature"):
-        return clinical_linker_config(dense=dense)
-    return LinkerConfig(dense=dense)
+    return Linker.from_store(graph, config_for(graph, dense=dense), home=settings.home)
 
 
 class _open_out:
@@ -88,14 +92,16 @@ class _open_out:
 
 
 def mention_record(m: Any) -> dict[str, Any]:
-    return {"start": m.start, "end": m.end, "text": m.text, "id": m.node_id, "label": m.label,
-            "score": m.score, "status": m.status.value}
+    record = {"start": m.start, "end": m.end, "text": m.text, "id": m.node_id, "label": m.label,
+              "score": m.score, "status": m.status.value, "experiencer": m.experiencer.value,
+              "section": m.section, "scored": m.scored}
+    if m.implied:  # optional key: a nested general term the enclosing one implies
+        record["implied"] = True
+    return record
 
 
 def result_record(doc_id: Any, result: Any) -> dict[str, Any]:
     mentions = [mention_record(m) for m in result.mentions]
-    for i in result.implied:  # optional key: a nested general term the enclosing one implies
-        mentions[i]["implied"] = True
     record: dict[str, Any] = {"id": doc_id, "mentions": mentions}
     if result.notes:
         record["notes"] = list(result.notes)
@@ -153,14 +159,18 @@ def _print_table(result: Any, show_all: bool) -> None:
 
     console = Console()
     table = Table()
-    for column in ("span", "text", "id", "label", "score", "status"):
-        table.add_column(column, justify="right" if column == "score" else "left")
-    implied = {result.mentions[i] for i in result.implied}
     rows = list(result.mentions) + (list(result.abstained) if show_all else [])
+    # A note has one section: the column only appears for documents with headings.
+    sections = any(m.section not in ("", "note") for m in rows)
+    for column in ("span", "text", "id", "label", "score", "status", *(["section"] if sections else [])):
+        table.add_column(column, justify="right" if column == "score" else "left")
     for m in sorted(rows, key=lambda m: m.start):
         status = m.status.value if m in result.mentions else f"{m.status.value} (abstained)"
-        status += " (implied)" if m in implied else ""
-        table.add_row(f"{m.start}-{m.end}", m.text, m.node_id, m.label, f"{m.score:.2f}", status)
+        if m.experiencer.value not in ("patient", "relative"):  # a relative's is "family"
+            status += f" ({m.experiencer.value})"
+        status += " (implied)" if m.implied else ""
+        table.add_row(f"{m.start}-{m.end}", m.text, m.node_id, m.label, f"{m.score:.2f}", status,
+                      *([m.section] if sections else []))
     console.print(table)
     for note in result.notes:
         console.print(f"[dim]{note}[/dim]")

@@ -1,7 +1,7 @@
 """Settings of a :class:`~kgdecide.link.linker.Linker`: plain data, nothing domain-specific.
 
 A domain pack passes its own :class:`LinkerConfig` (the clinical one is in
-:mod:`kgdecide.link.clinical`); the defaults suit any graph with labels and synonyms.
+:mod:`kgdecide.packs.clinical.linking`); the defaults suit any graph with labels and synonyms.
 """
 
 from __future__ import annotations
@@ -68,6 +68,11 @@ class LinkerConfig:
     #: cost more precision than it gained recall (gene and syndrome short forms)
     abbreviations: bool = False
     coordination: bool = True  #: rebuild elided conjuncts ("palmar and plantar pits")
+    #: say whose finding each mention is (patient, relative, others, general, model): only the
+    #: patient's are findings (:mod:`kgdecide.link.experiencer`)
+    experiencer: bool = True
+    #: read the document's sections (headings, tables, legends) for that; off: all one note
+    sections: bool = True
     #: also match a node's modifiers crossed with its heads ("acoustic neurinoma" from
     #: "Acoustic neuroma" + "Vestibular neurinoma"), see :mod:`kgdecide.link.compose`
     compose: bool = True

@@ -16,7 +16,7 @@ import hashlib
 import logging
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -179,13 +179,21 @@ class DenseIndex:
 
     @classmethod
     def build(cls, encoder: Encoder, rows: Sequence[int], names: Sequence[str],
-              cache: Path | None = None) -> DenseIndex:
+              cache: Path | None = None, advance: Callable[[int], None] | None = None,
+              batch: int = 256) -> DenseIndex:
         """Embed ``names`` (one per entry of ``rows``), or read them from ``cache`` when it was
-        written for exactly these names by this encoder."""
+        written for exactly these names by this encoder. ``advance`` is told how many names
+        each embedded batch held (a progress bar)."""
         rows_array = np.asarray(rows, dtype=np.int64)
         vectors = _read_cache(cache, names) if cache is not None else None
         if vectors is None:
-            vectors = encoder.encode(list(names), "passage")
+            parts = []
+            for at in range(0, len(names), batch):
+                chunk = list(names[at:at + batch])
+                parts.append(encoder.encode(chunk, "passage"))
+                if advance is not None:
+                    advance(len(chunk))
+            vectors = np.concatenate(parts) if parts else encoder.encode([], "passage")
             if cache is not None:
                 _write_cache(cache, names, vectors)
         return cls(encoder, rows_array, names, vectors)

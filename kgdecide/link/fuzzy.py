@@ -26,7 +26,9 @@ class TypoCorrector:
                  min_chars: int = 5, cache_size: int = 50_000) -> None:
         self._by_length: dict[int, list[str]] = {}
         self._vocabulary = frozenset(vocabulary)
-        for word in self._vocabulary:
+        # Sorted: extractOne keeps the first of tied words, so the pool's order decides ties,
+        # and a set's order changes with the hash seed.
+        for word in sorted(self._vocabulary):
             if word.isalpha() and len(word) >= min_chars:
                 self._by_length.setdefault(len(word), []).append(word)
         #: words never corrected: ordinary language that happens to be near a medical word

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +26,16 @@ from kgdecide.link.dense import (DenseIndex, E5Encoder, Encoder, MiniLMEncoder,
                                  embedding_cache_path)
 from kgdecide.link.fuzzy import TypoCorrector
 from kgdecide.link.lexicon import Entry, Hit, Lexicon
-from kgdecide.link.text import Token, blank_markup, english_words, has_han, phrase_key, tokenize
+from kgdecide.link.text import (Token, blank_markup, english_words, han_fraction, has_han,
+                                phrase_key, tokenize)
 from kgdecide.link.abbreviation import short_form_uses
 from kgdecide.link.compose import with_composed_names
 from kgdecide.link.coordination import expand_coordinations
 from kgdecide.link.variants import VariantIndex, bag_key
-from kgdecide.types import AssertionStatus, Direction, Finding, FindingStatus, Mention, Node
+from kgdecide.link.experiencer import ExperiencerTagger
+from kgdecide.link.sections import Section, SectionKind, Structure, find_structure
+from kgdecide.types import (AssertionStatus, Direction, Experiencer, Finding, FindingStatus,
+                            Mention, Node)
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +47,11 @@ _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][\u3400-\u4dbf\
 _HAN_SPLIT = re.compile(r"伴有|伴|和|及|并且|并|或者|或|与|、|以及")
 
 
+#: Given what is embedded and how many names, a context manager yielding a callback that is
+#: told how many more names are done (``kgdecide.progress.progress_bar`` fits).
+ProgressFor = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
+
+
 @dataclass(frozen=True, slots=True)
 class LinkResult:
     """What the linker found in one text."""
@@ -49,28 +59,33 @@ class LinkResult:
     mentions: tuple[Mention, ...]  #: linked spans, in text order
     abstained: tuple[Mention, ...] = ()  #: spans whose best candidate scored below ``min_score``
     notes: tuple[str, ...] = ()  #: why nothing (or less) was found: "empty text", ...
-    #: indexes into ``mentions`` of nested mentions whose node is an ancestor of the node of
-    #: the mention enclosing them: shown, but the enclosing one says it all
-    implied: frozenset[int] = frozenset()
+
+    @property
+    def implied(self) -> frozenset[int]:
+        """Indexes into ``mentions`` of nested general names the enclosing mention implies."""
+        return frozenset(i for i, m in enumerate(self.mentions) if m.implied)
 
     def by_status(self, status: AssertionStatus) -> tuple[Mention, ...]:
-        return tuple(m for i, m in enumerate(self.mentions)
-                     if m.status is status and i not in self.implied)
+        """This patient's mentions of ``status`` (implied ones left out)."""
+        return tuple(m for m in self.mentions if m.status is status and not m.implied
+                     and m.experiencer is Experiencer.PATIENT)
 
     @property
     def present_ids(self) -> tuple[str, ...]:
-        """Ids of the findings stated as present, without repeats (implied mentions left out:
-        "acoustic neuroma" gives Acoustic neuroma, not also Neuroma)."""
+        """Ids of this patient's findings stated as present, without repeats (implied mentions
+        left out: "acoustic neuroma" gives Acoustic neuroma, not also Neuroma; others'
+        findings left out: a table of published patients adds nothing)."""
         return tuple(dict.fromkeys(m.node_id for m in self.by_status(AssertionStatus.PRESENT)))
 
     @property
     def excluded_ids(self) -> tuple[str, ...]:
-        """Ids of the findings stated as absent, without repeats."""
+        """Ids of this patient's findings stated as absent, without repeats."""
         return tuple(dict.fromkeys(m.node_id for m in self.by_status(AssertionStatus.EXCLUDED)))
 
     def findings(self) -> tuple[Finding, ...]:
-        """Present and excluded mentions as scorer findings; family, uncertain and historical
-        ones are left out. A node stated both present and absent is kept as present.
+        """The mentions that are :attr:`~kgdecide.types.Mention.scored`, as scorer findings:
+        this patient's present and excluded ones. A node stated both present and absent is
+        kept as present.
 
         >>> m = Mention(0, 5, "fever", "HP:0001945", "Fever", 0.9, AssertionStatus.EXCLUDED)
         >>> [(f.id, f.status.value) for f in LinkResult((m,)).findings()]
@@ -133,7 +148,7 @@ class Linker:
         self._dense = dense_factory
         self._chinese_cues = tuple(sorted(
             {c for cues in (*chinese.pre.values(), *chinese.post.values()) for c in cues}
-            | set(config.chinese_fillers), key=len, reverse=True))
+            | set(config.chinese_fillers), key=lambda c: (-len(c), c)))
 
     @classmethod
     def from_store(cls, store: GraphStore, config: LinkerConfig | None = None,
@@ -191,15 +206,27 @@ class Linker:
             else:
                 notes.append("Chinese text was not linked: multilingual linking is off")
         mentions, abstained = self._decide(text, clean, spans)
-        implied: frozenset[int] = frozenset()
         if self.config.keep_nested and self.config.sift_nested and self.parents is not None:
-            mentions, implied = self._sift_nested(mentions)
+            mentions = self._sift_nested(mentions)
+        if self.config.experiencer and mentions:
+            mentions = _with_experiencers(clean, mentions, self.config.sections)
         if not mentions:
             notes.append("no names of the graph were recognised in the text")
-        return LinkResult(tuple(mentions), tuple(abstained), tuple(notes), implied)
+        return LinkResult(tuple(mentions), tuple(abstained), tuple(notes))
 
     def link_many(self, texts: Iterable[str]) -> list[LinkResult]:
         return [self.link(t) for t in texts]
+
+    def prepare(self, progress: ProgressFor | None = None) -> None:
+        """Build now the dense indexes this linker's settings use (multilingual; English when
+        ``dense``), so no request waits for them. Indexes whose embeddings are cached are
+        read; for the others ``progress(what, names)`` may give a context manager yielding a
+        callback told how many names each batch embedded (a progress bar)."""
+        if self._dense is None:
+            return
+        wanted = (["ml"] if self.config.multilingual else []) + (["en"] if self.config.dense else [])
+        for which in wanted:
+            self._dense.prepare(which, progress)
 
     # --- candidates ----------------------------------------------------------------------------
 
@@ -207,9 +234,12 @@ class Linker:
         tokens = tokenize(text)
         if self.corrector is not None:
             keys, edits = self.corrector.correct_tokens(tokens)
+            for i in _proper_nouns(text, tokens, edits):
+                keys[i], edits[i] = tokens[i].key, 0
         else:
             keys, edits = [t.key for t in tokens], [0] * len(tokens)
-        hits = self.lexicon.find(tokens, keys, text)
+        hits = [h for h in self.lexicon.find(tokens, keys, text)
+                if not _AUTHOR_AFTER.match(text, tokens[h.last].end)]
         if self.variants is not None:
             exact = {(h.first, h.last) for h in hits}
             hits += [h for h in self.variants.find(tokens, text, keys) if (h.first, h.last) not in exact]
@@ -293,6 +323,7 @@ class Linker:
 
     def _decide(self, text: str, clean: str, spans: list[_Span]) -> tuple[list[Mention], list[Mention]]:
         mentions, abstained = [], []
+        sentences: dict[tuple[int, int], str] = {}
         for span in sorted(spans, key=lambda s: (s.start, -s.end)):
             ranked = self._rank(clean, span)
             if not ranked:
@@ -303,39 +334,42 @@ class Linker:
                 start=span.start, end=span.end, text=text[span.start:span.end],
                 node_id=self.lexicon.ids[best.row], label=self.lexicon.labels[best.row],
                 score=round(best.score, 4),
-                status=assertion_status(clean, span.start, span.end, rules),
+                status=assertion_status(clean, span.start, span.end, rules, sentences),
                 alternatives=tuple((self.lexicon.ids[c.row], self.lexicon.labels[c.row],
                                     round(c.score, 4)) for c in rest),
             )
             (mentions if best.score >= self.config.min_score else abstained).append(mention)
         return mentions, abstained
 
-    def _sift_nested(self, mentions: list[Mention]) -> tuple[list[Mention], frozenset[int]]:
+    def _sift_nested(self, mentions: list[Mention]) -> list[Mention]:
         """Judge each mention wholly inside a longer one by the hierarchy.
 
-        Inside a coordination ("palmar and plantar pits") a nested mention is a finding of its
-        own and stays. Otherwise it stays only when its node is a proper ancestor of the
-        enclosing mention's node ("colitis" in "ulcerative colitis"), and is then marked
-        implied. The same node again ("developmental delay" in "global developmental delay")
-        adds nothing; an unrelated node is another sense of the words ("nevus" in "basal cell
-        nevus syndrome", "carcinoma" in "basal cell carcinoma", which HPO files elsewhere).
-        Both are dropped.
+        A nested name whose node is a proper ancestor of the enclosing mention's node, at any
+        distance, is kept but marked implied ("colitis" in "ulcerative colitis", "seizures" in
+        "febrile and afebrile seizures"): the longer one says it all, so it is never a finding
+        of its own. The same node again ("developmental delay" in "global developmental delay")
+        adds nothing and is dropped. An unrelated node is another sense of the words ("nevus"
+        in "basal cell nevus syndrome", "carcinoma" in "basal cell carcinoma", which HPO files
+        elsewhere) and is dropped, except inside a coordination, where it is a finding of its
+        own ("plantar pits" in "palmar and plantar pits").
         """
         row = self._row
         kept: list[Mention] = []
-        implied: set[int] = set()
         active: list[Mention] = []  # earlier mentions (by start) still open at this one's start
         for m in mentions:
             active = [o for o in active if o.end > m.start]
             outer = max((o for o in active if m.end <= o.end and o.end - o.start > m.end - m.start),
-                        key=lambda o: o.end - o.start, default=None)
+                        key=lambda o: (o.end - o.start, -o.start), default=None)
             active.append(m)
-            if outer is None or _is_coordination(outer.text):
+            if outer is None:
                 kept.append(m)
-            elif m.node_id != outer.node_id and row[m.node_id] in self._ancestors_of(row[outer.node_id]):
-                implied.add(len(kept))
+            elif m.node_id == outer.node_id:
+                continue
+            elif row[m.node_id] in self._ancestors_of(row[outer.node_id]):
+                kept.append(replace(m, implied=True))
+            elif _is_coordination(outer.text):
                 kept.append(m)
-        return kept, frozenset(implied)
+        return kept
 
     def _ancestors_of(self, row: int) -> frozenset[int]:
         """The row and every row above it in the hierarchy (memoised)."""
@@ -385,6 +419,27 @@ class Linker:
         return ranked
 
 
+def _with_experiencers(text: str, mentions: list[Mention], sections: bool) -> list[Mention]:
+    """Each mention with whose finding it is and the section it sits in.
+
+    A relative's mention gets status ``FAMILY`` (and a ``FAMILY`` status makes the experiencer a
+    relative), so consumers that read only the status still leave it out; a table cell that
+    says "-" under the patient's column makes the row's finding excluded.
+    """
+    structure = find_structure(text) if sections else Structure((Section(0, len(text), SectionKind.NOTE),))
+    tagger = ExperiencerTagger(text, structure, cues=not has_han(text) or han_fraction(text) < 0.5)
+    out = []
+    for m in mentions:
+        reading = tagger.read(m.start, m.end)
+        who, status = reading.experiencer, reading.status or m.status
+        if status is AssertionStatus.FAMILY:
+            who = Experiencer.RELATIVE
+        elif who is Experiencer.RELATIVE:
+            status = AssertionStatus.FAMILY
+        out.append(replace(m, experiencer=who, status=status, section=reading.section.value))
+    return out
+
+
 #: A span joining several findings: "and", "or", a comma or a slash between its words.
 _COORDINATION = re.compile(r"\b(?:and|or|nor)\b|[,/&;]", re.IGNORECASE)
 
@@ -405,6 +460,27 @@ def _parent_rows(store: GraphStore, nodes: Sequence[Node], relation: str) -> lis
     return [tuple(row[p] for p in store.neighbors(node.id, relation) if p in row) for node in nodes]
 
 
+#: "et al." after a word: the word is an author's name ("Oegema et al." is not Edema).
+_AUTHOR_AFTER = re.compile(r"\s*(?:and colleagues\b|et\.?\s*al\b)", re.IGNORECASE)
+
+
+def _proper_nouns(text: str, tokens: Sequence[Token], edits: Sequence[int]) -> list[int]:
+    """Corrected tokens that look like names: a capital then small letters, not where a
+    sentence starts, or followed by "et al.". A typo corrector must leave names alone."""
+    out = []
+    for i, token in enumerate(tokens):
+        if not edits[i]:
+            continue
+        word = text[token.start:token.end]
+        if _AUTHOR_AFTER.match(text, token.end):
+            out.append(i)
+        elif word[:1].isupper() and word[1:].islower():
+            before = text[:token.start].rstrip()
+            if before and before[-1] not in ".!?:;\n([\"'•-":
+                out.append(i)
+    return out
+
+
 def _short_penalty(entry: Entry) -> float:
     # One short word ("tic", "gait") is more often an ordinary word than a finding.
     return 0.1 if " " not in entry.name.strip() and len(entry.name) <= 4 and not entry.case_sensitive else 0.0
@@ -414,18 +490,17 @@ def _resolve_overlaps(hits: list[Hit], keep_nested: bool) -> list[Hit]:
     """Longest first; a hit overlapping a kept one is dropped, except a hit wholly inside it
     when ``keep_nested`` (the shorter, more general name)."""
     kept: list[Hit] = []
+    covering: dict[int, list[Hit]] = {}  # token index -> kept hits over it
     # An exact match beats a word-bag match of the same length.
     for hit in sorted(hits, key=lambda h: (-(h.last - h.first), h.variant,
                                            min(e.kind for e in h.entries), h.first)):
-        clash = False
-        for other in kept:
-            if hit.first <= other.last and other.first <= hit.last:
-                inside = other.first <= hit.first and hit.last <= other.last
-                if not (keep_nested and inside):
-                    clash = True
-                    break
+        others = {id(o): o for t in range(hit.first, hit.last + 1) for o in covering.get(t, ())}
+        clash = any(not (keep_nested and o.first <= hit.first and hit.last <= o.last)
+                    for o in others.values())
         if not clash:
             kept.append(hit)
+            for t in range(hit.first, hit.last + 1):
+                covering.setdefault(t, []).append(hit)
     return sorted(kept, key=lambda h: (h.first, h.last))
 
 
@@ -529,8 +604,24 @@ class _DenseFactory:
     def english(self) -> DenseIndex | None:
         return self._index("en", all_names=True)
 
+    def _all_names(self, which: str) -> bool:
+        return which == "en" or self._config.multilingual_names == "all"
+
+    def prepare(self, which: str, progress: ProgressFor | None) -> None:
+        """Build index ``which`` ("en" or "ml") now, with a progress bar when it is embedded."""
+        with self._lock:
+            if which in self._indexes:
+                return
+            encoder = self._encoders[which]
+            rows, names, cache = self._names(encoder, self._all_names(which))
+            if progress is None or cache.is_file():
+                self._indexes[which] = DenseIndex.build(encoder, rows, names, cache)
+                return
+            with progress(f"{encoder.name} name index", len(names)) as advance:
+                self._indexes[which] = DenseIndex.build(encoder, rows, names, cache, advance)
+
     def multilingual(self) -> DenseIndex | None:
-        index = self._index("ml", all_names=self._config.multilingual_names == "all")
+        index = self._index("ml", all_names=self._all_names("ml"))
         config = self._config
         if index is None or not config.prior_relation or config.multilingual_prior <= 0:
             return index
@@ -554,6 +645,12 @@ class _DenseFactory:
             return self._indexes[which]
 
     def _build(self, encoder: Encoder, all_names: bool) -> DenseIndex:
+        rows, names, cache = self._names(encoder, all_names)
+        logger.info("dense index %s: %d names (cache %s)", encoder.name, len(names), cache)
+        return DenseIndex.build(encoder, rows, names, cache)
+
+    def _names(self, encoder: Encoder, all_names: bool) -> tuple[list[int], list[str], Path]:
+        """Rows, names and cache file of an index over labels (or every name)."""
         from kgdecide.link.lexicon import node_names
         from kgdecide.settings import Settings
 
@@ -565,6 +662,4 @@ class _DenseFactory:
                     names.append(name)
         snapshot = getattr(self._store, "snapshot", None)
         home = self._home or Settings.from_env().home
-        cache = embedding_cache_path(snapshot, home, self._store.version, encoder, names)
-        logger.info("dense index %s: %d names (cache %s)", encoder.name, len(names), cache)
-        return DenseIndex.build(encoder, rows, names, cache)
+        return rows, names, embedding_cache_path(snapshot, home, self._store.version, encoder, names)

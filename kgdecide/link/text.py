@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 #: A word: a run of letters or digits (``_`` excluded so ``a_b`` splits like ``a b``).
 _WORD = re.compile(r"[^\W_]+")
@@ -38,6 +39,7 @@ class Token:
     key: str  #: normalised form used for matching
 
 
+@lru_cache(maxsize=200_000)
 def normalise_token(word: str) -> str:
     """Fold case and accents and strip an English plural, so ``Seizures`` matches ``seizure``.
 

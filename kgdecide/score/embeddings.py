@@ -1,10 +1,10 @@
 """Term embeddings learned on the graph: which findings go together in the targets' annotations.
 
 Two terms that are far apart in the hierarchy (say *seizure* and *EEG abnormality*) are often
-annotated to the same targets. The embedding of a term is its row in a rank-``dim`` truncated SVD
-of the positive pointwise mutual information between terms over the chosen targets' annotations
-(each annotation counting for its term's ancestors too), the factorisation skip-gram word
-embeddings implicitly compute (Levy & Goldberg 2014). Rows are L2-normalised, so a dot product is a
+annotated to the same targets. The embedding of a term is its row in a rank-``dim`` eigendecomposition
+of the (symmetric) positive pointwise mutual information between terms over the chosen targets'
+annotations (each annotation counting for its term's ancestors too), the factorisation skip-gram
+word embeddings implicitly compute (Levy & Goldberg 2014). Rows are L2-normalised, so a dot product is a
 cosine; a term no chosen target is annotated at or below has a zero row (cosine 0 with anything).
 
 Which targets: a pack may restrict them (the clinical pack uses Orphanet's disease profiles, whose
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import svds
+from scipy.sparse.linalg import eigsh
 
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.score.annotations import AnnotationIndex
@@ -52,14 +52,33 @@ def term_embeddings(graph: ArrayGraph, index: AnnotationIndex, table: Annotation
     positive = pmi > 0
     ppmi = sp.csr_matrix((pmi[positive], (together.row[positive], together.col[positive])),
                          shape=together.shape)
-    k = min(dim, min(ppmi.shape) - 1)
-    if ppmi.nnz == 0 or k < 1:
+    values, vectors = _top_eigen(ppmi, dim)
+    if len(values) == 0:
         return np.zeros((table.n_terms, dim), dtype=np.float32)
-    # A fixed start vector: the same graph gives the same embedding on every run.
-    u, s, _ = svds(ppmi, k=k, v0=np.ones(ppmi.shape[0]))
-    vectors = u * np.sqrt(s)
+    k = len(values)
+    vectors = vectors * np.sqrt(values)
     norm = np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors = np.where(norm > 1e-12, vectors / np.maximum(norm, 1e-12), 0.0)
     out = np.zeros((table.n_terms, dim), dtype=np.float32)
     out[:, :k] = vectors
     return out
+
+
+def _top_eigen(matrix: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` largest positive eigenvalues of a symmetric matrix and their vectors, the same
+    on every run: dense for small matrices (ARPACK is not reproducible when ``k`` nears the
+    size), ARPACK from a fixed start vector otherwise; each vector's sign fixed so that its
+    largest entry is positive."""
+    n = matrix.shape[0]
+    if matrix.nnz == 0 or n < 2:
+        return np.zeros(0), np.zeros((n, 0))
+    if n <= 2000:
+        values, vectors = np.linalg.eigh(matrix.toarray())
+    else:
+        values, vectors = eigsh(matrix, k=min(k, n - 1), which="LA", v0=np.ones(n))
+    order = np.argsort(-values, kind="stable")[:k]
+    values, vectors = values[order], vectors[:, order]
+    positive = values > 1e-12
+    values, vectors = values[positive], vectors[:, positive]
+    flip = np.sign(vectors[np.abs(vectors).argmax(axis=0), np.arange(vectors.shape[1])])
+    return values, vectors * np.where(flip == 0, 1.0, flip)

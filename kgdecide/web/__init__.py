@@ -166,14 +166,12 @@ def _open_store(settings: Settings, store: str | GraphStore) -> GraphStore:
 def _build_linker(store: GraphStore, settings: Settings, config: Any) -> Any:
     try:
         from kgdecide.link import Linker
-        from kgdecide.link.clinical import clinical_linker_config
-        from kgdecide.link.config import LinkerConfig
+        from kgdecide.packs.linking import linker_config_for
     except ImportError as e:  # the [link] extra is not installed: /link answers 503
         logger.warning("text linking is off: %s", e)
         return None
     if config is None:
-        clinical = store.counts().nodes_by_type.get("PhenotypicFeature")
-        config = clinical_linker_config(dense=False) if clinical else LinkerConfig(dense=False)
+        config = linker_config_for(store, dense=False)
     return Linker.from_store(store, config, home=settings.home)
 
 

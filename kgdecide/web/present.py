@@ -77,6 +77,8 @@ def edge_json(edge: Edge) -> dict[str, Any]:
 def mention_json(m: Mention) -> dict[str, Any]:
     return {"start": m.start, "end": m.end, "text": m.text, "id": m.node_id, "label": m.label,
             "score": float(m.score), "status": m.status.value,
+            "experiencer": m.experiencer.value, "section": m.section, "implied": m.implied,
+            "scored": m.scored,
             "alternatives": [{"id": a[0], "label": a[1], "score": float(a[2])}
                              for a in m.alternatives]}
 

@@ -216,7 +216,15 @@ class MentionOut(_Out):
     id: str
     label: str
     score: float
-    status: Literal["present", "excluded", "family", "uncertain", "historical"]
+    status: Literal["present", "excluded", "family", "uncertain", "historical", "hypothetical"]
+    experiencer: Literal["patient", "relative", "others", "general", "model"] = Field(
+        description="Whose finding: this patient, a relative, other patients (a cohort, "
+        "published cases), the disease in general, or an animal or cell model.")
+    section: str = Field(description="The kind of document section the mention sits in "
+                         "(note, title, abstract, case, discussion, table, references, ...).")
+    implied: bool = Field(description="A general name inside a longer mention that implies it.")
+    scored: bool = Field(description="Used as a finding: this patient's, present or excluded, "
+                         "not implied.")
     alternatives: list[AlternativeOut]
 
 

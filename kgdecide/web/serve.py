@@ -17,6 +17,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from kgdecide.errors import KgdecideError
 from kgdecide.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -160,6 +161,20 @@ def _close_connections_before_fork(app: Any, store: str) -> None:
         app.extensions["kgdecide"].engine.store.close()
 
 
+def _prepare_linker(app: Any) -> None:
+    """Embed the linker's name indexes (the multilingual one for Chinese notes) before any
+    worker forks, with a progress bar the first time: a request never waits for them, and the
+    workers share the vectors copy-on-write."""
+    from kgdecide.progress import progress_bar
+
+    linker = app.extensions["kgdecide"].engine.linker
+    if linker is not None:
+        try:
+            linker.prepare(lambda what, total: progress_bar(f"Embedding the {what} before serving", total))
+        except KgdecideError as e:  # the model's package is missing: Chinese notes get a note
+            logger.warning("the linker's dense index is not ready: %s", e)
+
+
 def run(settings: Settings, store: str, host: str = "127.0.0.1", port: int = 5000,
         workers: int = 2, announce: Any = None) -> None:
     """Serve until interrupted; ``announce`` shows how to sign in (the CLI prints it)."""
@@ -173,6 +188,7 @@ def run(settings: Settings, store: str, host: str = "127.0.0.1", port: int = 500
     where = f"[{host}]" if ":" in host else host
     notice = prepare_accounts(settings, host, f"http://{where}:{port}/")
     app = create_app({"SETTINGS": settings, "STORE": store})
+    _prepare_linker(app)
     _close_connections_before_fork(app, store)
     app.wsgi_app = LoadShedder(app.wsgi_app, OverloadLimits(  # type: ignore[method-assign]
         body_timeout=CLIENT_READ_TIMEOUT, max_body=MAX_BODY_BYTES))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kgdecide.graph.embedded import EmbeddedStore
-from kgdecide.link.clinical import clinical_linker_config
+from kgdecide.packs.clinical.linking import clinical_linker_config
 from kgdecide.link.config import LinkerConfig
 from kgdecide.link.linker import Linker
 from kgdecide.packs.clinical.build import build_clinical_graph, locate_hpo_files

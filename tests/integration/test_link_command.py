@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from kgdecide.graph.embedded import EmbeddedStore
-from kgdecide.link.command import link_command
+from kgdecide.packs.linking import link_command
 from kgdecide.settings import Settings
 
 FIXTURE = Path(__file__).resolve().parents[2] / "data" / "fixtures" / "link" / "mini_hpo.json"
@@ -61,7 +61,9 @@ def test_jsonl_in_and_out_with_bad_lines(store_dir: Path, tmp_path: Path) -> Non
     assert [r["id"] for r in records] == ["a", None, None, "d", "e"]
     assert [(m["id"], m["status"]) for m in records[0]["mentions"]] == [
         ("HP:0001945", "excluded"), ("HP:0001252", "present")]
-    assert set(records[0]["mentions"][0]) == {"start", "end", "text", "id", "label", "score", "status"}
+    assert set(records[0]["mentions"][0]) == {"start", "end", "text", "id", "label", "score", "status",
+                                              "experiencer", "section", "scored"}
+    assert records[0]["mentions"][0]["experiencer"] == "patient" and records[0]["mentions"][0]["scored"]
     assert "not UTF-8" in records[1]["error"] and records[1]["line"] == 2
     assert "not JSON" in records[2]["error"]
     assert records[3]["mentions"] == [] and records[3]["notes"] == ["empty text"]

@@ -146,3 +146,23 @@ def test_a_tie_between_equal_names_goes_to_the_shorter_label() -> None:
     [m] = tied.link("Ear anomalies were noted.").mentions
     assert m.node_id == "HP:0000598"
     assert m.alternatives[0][0] == "HP:0000356"
+
+
+def test_prepare_embeds_the_multilingual_index_once_with_progress(mini_store, tmp_path, chinese_encoder) -> None:  # type: ignore[no-untyped-def]
+    from contextlib import contextmanager
+
+    encoder = chinese_encoder
+    linker = Linker.from_store(mini_store, LinkerConfig(), home=tmp_path, multilingual_encoder=encoder)
+    seen: list[tuple[str, int, int]] = []
+
+    @contextmanager
+    def progress(what: str, total: int):  # type: ignore[no-untyped-def]
+        done = []
+        yield done.append
+        seen.append((what, total, sum(done)))
+
+    linker.prepare(progress)
+    assert len(seen) == 1 and seen[0][1] == seen[0][2] > 0  # every name embedded, all reported
+    calls = encoder.calls
+    linker.link("癫痫发作")  # the request reuses the prepared index
+    assert encoder.calls == calls + 1  # only the query was embedded

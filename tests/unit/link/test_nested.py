@@ -4,7 +4,7 @@ name, kept inside a coordination, dropped when unrelated or the same node again.
 import pytest
 
 from kgdecide.graph.embedded import EmbeddedStore
-from kgdecide.link.clinical import clinical_linker_config
+from kgdecide.packs.clinical.linking import clinical_linker_config
 from kgdecide.link.config import LinkerConfig
 from kgdecide.link.linker import Linker, LinkResult
 from kgdecide.types import AssertionStatus, FindingStatus, Mention
@@ -73,8 +73,8 @@ def test_clinical_default_keeps_sifted_nested_names() -> None:
 
 def test_status_filters_leave_implied_mentions_out() -> None:
     outer = Mention(0, 16, "Febrile seizures", "HP:0002373", "Febrile seizure", 0.98)
-    inner = Mention(8, 16, "seizures", "HP:0001250", "Seizure", 0.92)
-    result = LinkResult((outer, inner), implied=frozenset({1}))
+    inner = Mention(8, 16, "seizures", "HP:0001250", "Seizure", 0.92, implied=True)
+    result = LinkResult((outer, inner))
     assert result.by_status(AssertionStatus.PRESENT) == (outer,)
     assert result.present_ids == ("HP:0002373",)
 

@@ -33,14 +33,26 @@
     (item) => addChip(item, "present", "coded"));
 
   // --- what the text was understood as ----------------------------------------------------------
+  // Whose finding a mention is, when it is not this patient's (those are shown, never scored).
+  const WHOSE = { relative: "a relative's", others: "other patients'", general: "the disease in general",
+    model: "an animal or cell model" };
+  function mentionMark(text, m) {
+    const whose = m.experiencer && m.experiencer !== "patient" ? m.experiencer : null;
+    const cls = whose && whose !== "relative" ? "m-" + whose : "m-" + m.status;
+    const about = whose ? " · " + WHOSE[whose] : "";
+    const where = m.section && m.section !== "note" ? " · in " + m.section.replace("_", " ") : "";
+    const used = m.scored === false ? " · not scored" : "";
+    return el("mark", { class: cls, "data-experiencer": m.experiencer || "patient",
+      title: m.label + " (" + m.id + ") · " + m.status + about + where + used }, text.slice(m.start, m.end));
+  }
   function renderUnderstood(text, mentions) {
     const box = $("understood-text");
     const parts = [];
     let at = 0;
-    for (const m of [...mentions].sort((a, b) => a.start - b.start)) {
+    for (const m of [...mentions].sort((a, b) => a.start - b.start || b.end - a.end)) {
       if (m.start < at) continue;
       parts.push(text.slice(at, m.start));
-      parts.push(el("mark", { class: "m-" + m.status, title: m.label + " (" + m.id + ") · " + m.status }, text.slice(m.start, m.end)));
+      parts.push(mentionMark(text, m));
       at = m.end;
     }
     parts.push(text.slice(at));

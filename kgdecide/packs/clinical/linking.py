@@ -1,12 +1,13 @@
 """Linker settings for the clinical (HPO) knowledge graph.
 
-Kept apart from the generic linker so the clinical pack can own it; only strings and numbers
-live here, no code path depends on them.
+The clinical pack owns them; the generic linker (:mod:`kgdecide.link`) never imports a pack.
+Only strings and numbers live here.
 """
 
 from __future__ import annotations
 
 from kgdecide.link.config import ENGLISH_FUNCTION_WORDS, LinkerConfig
+from kgdecide.packs.clinical import PHENOTYPE_TYPE
 
 #: HPO terms too general to be a finding, or that clash with ordinary words.
 CLINICAL_EXCLUDE_IDS = (
@@ -43,8 +44,6 @@ def clinical_linker_config(**overrides: object) -> LinkerConfig:
     >>> clinical_linker_config(dense=True).node_types
     ('PhenotypicFeature',)
     """
-    from kgdecide.packs.clinical import PHENOTYPE_TYPE
-
     settings: dict[str, object] = {
         "node_types": (PHENOTYPE_TYPE,),
         "exclude_ids": CLINICAL_EXCLUDE_IDS,
