@@ -105,7 +105,12 @@ class PublicationMask:
         patients back out of cohort rows (without them such rows stay as they are)."""
         has_evidence = any(r in graph.relations and len(graph.relations[r])
                            for r in spec.evidence_relations)
-        if has_evidence and counts is None:
+        if not has_evidence:
+            # A spec that reads no evidence must get none back through an override: the
+            # overridden targets (the case's own disease among them) would be the only ones
+            # with case evidence, which gives the answer away.
+            counts = None
+        elif counts is None:
             raise ConfigError("this graph holds case evidence: pass the cases it was built from "
                               "(case_counts) to take a publication's cases back out")
         index = annotation_index(graph, spec)

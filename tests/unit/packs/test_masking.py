@@ -130,6 +130,17 @@ def test_a_cohort_row_loses_the_publications_own_patients() -> None:
     assert mask.overrides(Q) == ()  # Q's patients are not among the development cases
 
 
+def test_a_spec_without_evidence_gets_no_evidence_back_through_an_override() -> None:
+    cases = [_case(("S:seizure", "S:skin"), "T:b", P), _case(("S:skin",), "T:b", Q)]
+    graph, counts = _graph(cases)
+    plain = dataclasses.replace(SPEC, evidence_relations=())
+    mask = PublicationMask.from_graph(graph, plain, counts)
+    for publication in (P, Q):
+        for o in mask.overrides(publication):
+            assert not o.evidence.any()
+            assert "S:skin" not in _terms(graph, o)  # only the case evidence held it
+
+
 def test_a_graph_with_case_evidence_needs_its_counts() -> None:
     graph, _ = _graph([_case(("S:seizure",), "T:b", P)])
     with pytest.raises(ConfigError, match="cases it was built from"):
