@@ -56,6 +56,7 @@ KIND_TITLES = {"natural": "Natural leak-free", "deleaked": "De-leaked",
 ABLATIONS = (
     ("no attention over annotations (best annotation only)", {"annotation_attention": False}, False),
     ("no finding attention (gated sum)", {"finding_attention": False}, False),
+    ("no term embeddings", {"embedding_prefixes": None}, False),
     ("no simulated patients", {"simulated": 0}, False),
     ("no case evidence", {}, True),
 )
@@ -188,7 +189,7 @@ def simulated_outcomes(ranker: Ranker, n: int, seed: int) -> list[Outcome]:
 
 def ablation_rankers(graph_store: EmbeddedStore, cases_path: Path, cache: Path, echo) -> dict[str, Ranker]:  # noqa: ANN001
     """Attention models trained without one part each (cached per graph version in ``cache``)."""
-    from kgdecide.score.train import TrainSettings
+    from kgdecide.packs.clinical.training import SIMULATED, clinical_training
 
     graph = graph_store.projection()
     out = {}
@@ -198,8 +199,8 @@ def ablation_rankers(graph_store: EmbeddedStore, cases_path: Path, cache: Path, 
         path = cache / graph.version.replace("/", "__") / f"{key}.npz"
         if not path.is_file():
             echo(f"training the ablation '{name}'")
-            simulated = int(changes.get("simulated", 2000))
-            settings = TrainSettings(**{k: v for k, v in changes.items() if k != "simulated"})
+            simulated = int(changes.get("simulated", SIMULATED))
+            settings = clinical_training(**{k: v for k, v in changes.items() if k != "simulated"})
             data = training_data(graph_store, spec, cases_path)
             weights = train_attention(graph_store, spec, data, simulated, settings, echo=echo)
             weights.save(path)

@@ -45,6 +45,8 @@ class TrainSettings:
     #: the best single annotation (annotations) or a plain gated sum (findings)
     annotation_attention: bool = True
     finding_attention: bool = True
+    #: weight of a simulated patient in the loss, a real case's being 1
+    simulated_weight: float = 1.0
     #: term embeddings in the compatibility, learned from these targets' annotations (None: the
     #: ablation without embeddings)
     embedding_prefixes: tuple[str, ...] | None = ()

@@ -20,9 +20,6 @@ from kgdecide.settings import Settings
 #: The scorer used when none is named and ``kgdecide train`` has not chosen one for the graph:
 #: the best scorer that needs no training (docs/EVALUATION.md).
 UNTRAINED_DEFAULT_SCORER = "resnik"
-#: The attention model's term embeddings are learned from Orphanet's disease profiles: their
-#: annotations cite Orphanet, not the publications leave-publication-out evaluation hides.
-EMBEDDING_PREFIXES = ("ORPHA:",)
 
 
 def default_scorer(models: Path) -> str:
@@ -149,7 +146,8 @@ def _rank_into(tmp: Path, ranker: Any, cases: Any, top: int, counts: dict[str, i
 @click.option("--cases", "cases_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Labelled development cases (JSON lines with diagnosis and pmid); "
               "default: ../shared/data/clinical/phenopackets_dev.jsonl.")
-@click.option("--simulated", default=2000, show_default=True, help="Simulated training cases.")
+@click.option("--simulated", default=2000, show_default=True,
+              help="Simulated patients beside the real training cases.")
 @click.option("--max-minutes", default=8.0, show_default=True,
               help="Budget for the training epochs (examples and calibration come on top).")
 @click.option("--calibrate-only", is_flag=True,
@@ -179,13 +177,12 @@ def train(settings: Settings, store: str, cases_path: Path | None, simulated: in
     from kgdecide.graph.embedded import EmbeddedStore
     from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN, DISEASE_PREFIXES
     from kgdecide.packs.clinical.training import (
-        DEFAULT_FILE, attention_ranker, calibrate, choose_default, save_default, train_attention,
-        training_data,
+        DEFAULT_FILE, attention_ranker, calibrate, choose_default, clinical_training, save_default,
+        train_attention, training_data,
     )
     from kgdecide.packs.clinical.models import trained_dir
     from kgdecide.pipeline import Ranker
     from kgdecide.score.attention import MODEL_FILE, AttentionWeights
-    from kgdecide.score.train import TrainSettings
 
     started = time.monotonic()
     cases_path = cases_path or shared_data_dir() / "clinical" / "phenopackets_dev.jsonl"
@@ -201,9 +198,7 @@ def train(settings: Settings, store: str, cases_path: Path | None, simulated: in
         weights = AttentionWeights.from_path(model_path)
     else:
         weights = train_attention(graph_store, CLINICAL_DOMAIN, data, simulated,
-                                  TrainSettings(max_minutes=max_minutes,
-                                                embedding_prefixes=EMBEDDING_PREFIXES),
-                                  prefixes, click.echo)
+                                  clinical_training(max_minutes=max_minutes), prefixes, click.echo)
         weights.save(model_path, {"trained_seconds": round(time.monotonic() - started),
                                   "simulated": simulated})
         click.echo(f"wrote {model_path}")

@@ -11,6 +11,7 @@ validation publications only; the test publications are read once, to confirm th
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -36,6 +37,16 @@ logger = logging.getLogger(__name__)
 DEFAULT_FILE = "default.json"
 #: The untrained scorer a learned one must beat to become the default.
 BASELINE_SCORER = "resnik"
+#: Simulated patients beside the real training cases.
+SIMULATED = 2000
+
+
+def clinical_training(**changes: object):  # noqa: ANN201 - TrainSettings (torch-free import)
+    """The training settings of the clinical pack: term embeddings from Orphanet's disease
+    profiles (their annotations cite Orphanet, not the publications evaluation hides)."""
+    from kgdecide.score.train import TrainSettings
+
+    return dataclasses.replace(TrainSettings(embedding_prefixes=("ORPHA:",)), **changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +75,9 @@ def train_attention(store: GraphStore, spec: DomainSpec, data: TrainingData, sim
     publication's share) plus ``simulated`` patients; early stopping on validation MRR."""
     from kgdecide.score.attention import AttentionScorer
     from kgdecide.score.simulate import Noise, parents_of, simulate
-    from kgdecide.score.train import ExampleMaker, TrainSettings, train
+    from kgdecide.score.train import ExampleMaker, train
 
-    settings = settings or TrainSettings()
+    settings = settings or clinical_training()
     graph = store.projection()
     started = time.monotonic()
     maker = ExampleMaker(AttentionScorer(spec).with_weights(graph, None), graph, settings)
@@ -96,7 +107,7 @@ def train_attention(store: GraphStore, spec: DomainSpec, data: TrainingData, sim
                          targets=allowed):
         example = maker.make(list(case.observed), list(case.excluded), [case.target], (), rng)
         if example is not None:
-            examples.append(example)
+            examples.append(dataclasses.replace(example, weight=settings.simulated_weight))
     echo(f"{len(examples):,} examples with {simulated:,} simulated "
          f"({time.monotonic() - started:.0f} s)")
 
