@@ -40,11 +40,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait(url: str, proc: subprocess.Popen | None = None) -> None:  # type: ignore[type-arg]
+def _wait(url: str, proc: subprocess.Popen | None = None,  # type: ignore[type-arg]
+          log: Path | None = None) -> None:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            pytest.fail(f"server exited early: {proc.communicate()[0].decode()[-3000:]}")
+            output = log.read_text()[-3000:] if log else ""
+            pytest.fail(f"server exited early: {output}")
         try:
             urllib.request.urlopen(url, timeout=5).close()
             return
@@ -66,19 +68,24 @@ def served(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     home = tmp_path_factory.mktemp("serve-home")
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO), "KGDECIDE_HOME": str(home)}
+    # The server's output goes to a file: a pipe nobody reads fills up and stalls the server
+    # mid-test once it has logged enough requests.
+    log_path = home / "serve.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "kgdecide", "serve", "--store", str(browser_graph), "--host",
          "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait(url + "/api/v1/healthz", proc)
+        _wait(url + "/api/v1/healthz", proc, log_path)
         # the first start on loopback made the local admin, as `make run` does for a newcomer
         CREDENTIALS[url] = ("admin", (home / "local-admin-password").read_text().strip())
         yield url
     finally:
         proc.terminate()
-        proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+        log.close()
 
 
 def _thread_server(app: Any) -> Iterator[str]:

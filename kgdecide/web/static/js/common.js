@@ -120,7 +120,9 @@ window.kg = (function () {
       else if (ev.key === "Enter") { if (!list.hidden && active >= 0) { pick(active); } ev.preventDefault(); }
       else if (ev.key === "Escape") { close(); }
     });
-    input.addEventListener("blur", () => setTimeout(close, 150));
+    // Close shortly after focus leaves (a click on an option lands first), unless focus came
+    // back: typing straight after a click elsewhere must not have its fresh list closed.
+    input.addEventListener("blur", () => setTimeout(() => { if (document.activeElement !== input) close(); }, 150));
   }
 
   return { call, el, safeUrl, linkOrText, showMessage, download, colourFor, combobox };
