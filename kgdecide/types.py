@@ -302,7 +302,7 @@ class Contribution:
 
     finding: str  #: CURIE of the finding
     status: FindingStatus  #: present or excluded
-    value: float  #: signed additive contribution to the score (deleting the finding removes it)
+    value: float  #: signed term of the score's decomposition over findings (``Scorer.combines``)
     matched: str | None = None  #: the candidate's annotated node the finding matched, if any
     attention: float = 0.0  #: the finding's normalised weight for this candidate (heat maps)
 

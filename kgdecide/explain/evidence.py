@@ -1,8 +1,9 @@
 """Evidence per candidate: signed per-finding contributions, top paths with their share, findings
 left unexplained, excluded findings counting against.
 
-Faithful by construction: every scorer is additive over findings, so a finding's contribution is
-exactly what deleting it would remove; a path's ``share`` is what deleting its last edge (the
+A finding's contribution is its term in the scorer's decomposition ``score = bias + sum of
+contributions``; deleting the finding removes exactly that for a scorer that sums findings, and
+re-weights the others for one that averages or attends (``Scorer.combines``). A path's ``share`` is what deleting its last edge (the
 candidate's annotation the finding matched) would remove, recomputed by the scorer, divided by the
 candidate's total absolute evidence. ``tests/unit/explain`` deletes the edge from the graph and
 checks the score moves by the stated share.

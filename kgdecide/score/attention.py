@@ -50,7 +50,7 @@ import json
 from collections import OrderedDict
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -286,7 +286,7 @@ class AttentionScorer(Scorer):
     name = "attention"
     needs_training = True
     supports_overrides = True
-    combines: ClassVar[str] = "attention"
+    combines = "attention"
 
     @classmethod
     def default_settings(cls) -> AttentionSettings:

@@ -2,9 +2,12 @@
 
 A scorer ranks every node of a target type (diseases, companies, ...) for a set of findings
 (nodes of a finding type, e.g. phenotypes) given as rows of an
-:class:`~kgdecide.graph.arrays.ArrayGraph`. Every scorer here is *additive over findings*:
-``score[c] = bias[c] + sum_f contributions[f, c]``, which is what makes its explanations faithful
-(deleting a finding moves the score by exactly that finding's contribution).
+:class:`~kgdecide.graph.arrays.ArrayGraph`. Every scorer returns its scores decomposed over
+findings, ``score[c] = bias[c] + sum_f contributions[f, c]``; what that decomposition says about
+deleting a finding depends on how the scorer combines findings, which each one declares in
+:attr:`Scorer.combines`: a sum (the score drops by exactly the contribution), a mean (the others
+are re-weighted by ``n / (n - 1)``) or attention (the others are re-weighted by a softmax; no
+claim beyond the decomposition).
 """
 
 from __future__ import annotations
@@ -96,6 +99,9 @@ class Scorer:
     """
 
     name: ClassVar[str] = ""
+    #: how findings combine into a score, hence what deleting one does (see the module docstring):
+    #: ``"sum"``, ``"mean"`` or ``"attention"``; every scorer declares it
+    combines: ClassVar[str] = ""
     #: whether the scorer needs ``kgdecide train`` before use
     needs_training: ClassVar[bool] = False
 

@@ -51,6 +51,7 @@ class LRScorer(BestMatchPaths, Scorer):
     """
 
     name = "lr"
+    combines = "sum"
 
     @classmethod
     def default_settings(cls) -> LRSettings:

@@ -58,6 +58,7 @@ class PPRScorer(Scorer):
     """
 
     name = "ppr"
+    combines = "mean"
 
     @classmethod
     def default_settings(cls) -> PPRSettings:

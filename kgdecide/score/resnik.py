@@ -37,6 +37,7 @@ class ResnikScorer(BestMatchPaths, Scorer):
     """
 
     name = "resnik"
+    combines = "mean"
 
     @classmethod
     def default_settings(cls) -> ResnikSettings:

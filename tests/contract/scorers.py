@@ -1,9 +1,9 @@
 """What the scorer contract suite needs per registered scorer: how to make it ready on a graph, and
 what its contributions claim about deleting a finding.
 
-A new scorer joins :data:`kgdecide.score.SCORERS` and the suite runs it at once; it fails, naming
-the table to fill, until the scorer is declared in :data:`DELETION` (and, if it needs training,
-in :data:`TRAINED`).
+A new scorer joins :data:`kgdecide.score.SCORERS` and the suite runs it at once; it fails until the
+scorer declares how it combines findings (``Scorer.combines``) and, if it needs training, until it
+is declared in :data:`TRAINED`.
 """
 
 from __future__ import annotations
@@ -17,21 +17,6 @@ from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.graph.builder import GraphBuilder
 from kgdecide.score import Scorer, create_scorer, scorer_class
 from kgdecide.score.toy import TOY_SPEC, toy_graph
-
-#: What deleting finding ``i`` from a query of ``n`` present findings does to every score, as the
-#: scorer's contributions claim it:
-#: ``"sum"``: the score drops by exactly ``contributions[i]`` (sums over findings);
-#: ``"mean"``: the others are re-weighted, the score becomes ``(score - contributions[i]) * n / (n - 1)``
-#: (averages over findings);
-#: anything else (``"attention"``: a softmax over the findings re-weighs the others): no claim
-#: beyond ``scores = bias + contributions.sum(0)``.
-#: A scorer's own ``combines`` class attribute, where it has one, wins over this table.
-DELETION: dict[str, str] = {
-    "lr": "sum",
-    "ppr": "mean",
-    "resnik": "mean",
-}
-
 
 @cache
 def _attention_weights() -> object:
@@ -70,15 +55,17 @@ def ready_scorer(name: str, graph: ArrayGraph) -> Scorer:
 
 
 def deletion_rule(name: str) -> str:
-    """What the scorer says deleting a finding does: its ``combines`` class attribute where it has
-    one, else its row in :data:`DELETION`."""
-    declared = getattr(scorer_class(name), "combines", None)
-    if declared is not None:
-        return str(declared)
-    if name not in DELETION:
-        pytest.fail(f"scorer {name!r}: declare in DELETION ({__name__}) what deleting a finding "
-                    "does to its scores", pytrace=False)
-    return DELETION[name]
+    """What the scorer says deleting a finding from a query of ``n`` present findings does to every
+    score (its ``combines``): ``"sum"``: the score drops by exactly ``contributions[i]``;
+    ``"mean"``: the others are re-weighted, ``(score - bias - contributions[i]) * n / (n - 1) +
+    bias``; ``"attention"``: a softmax re-weighs the others, no claim beyond
+    ``scores = bias + contributions.sum(0)``."""
+    declared = scorer_class(name).combines
+    if declared not in ("sum", "mean", "attention"):
+        pytest.fail(f"scorer {name!r}: set its combines class attribute to 'sum', 'mean' or "
+                    f"'attention' (what deleting a finding does to its scores), not {declared!r}",
+                    pytrace=False)
+    return declared
 
 
 def twin_graphs(graph: ArrayGraph, target: str, relation: str, annotation: str
