@@ -36,7 +36,7 @@ from kgdecide.packs.clinical.cases import (  # noqa: E402
 )
 from kgdecide.packs.clinical.commands import shared_data_dir  # noqa: E402
 from kgdecide.packs.clinical.evaluation import (  # noqa: E402
-    EvalCase, eval_cases, hubs, paired_difference, run, summary,
+    Estimate, EvalCase, eval_cases, hubs, paired_difference, run, summary,
 )
 from kgdecide.packs.clinical.training import (  # noqa: E402
     DEFAULT_FILE, attention_ranker, train_attention, training_data,
@@ -103,6 +103,108 @@ def row(name: str, outcomes: Sequence[Outcome], extra: str = "") -> str:
                                      [o.rank <= 1 for o in outcomes])
     return (f"| {name} | {len(outcomes):,} | {s['top1'].percent()} | {100 * s['top3'].value:.1f} | "
             f"{s['top10'].percent()} | {s['mrr'].value:.3f} | {ece:.3f} |" + (f" {extra} |" if extra else ""))
+
+
+def ece_estimate(outcomes: Sequence[Outcome], resamples: int = 2000, seed: int = 0) -> Estimate:
+    """ECE of the calibrated top-1 probability, with a percentile bootstrap interval over cases."""
+    confidence = np.array([o.top_probability for o in outcomes], dtype=np.float64)
+    correct = np.array([o.rank <= 1 for o in outcomes], dtype=bool)
+    if len(confidence) == 0:
+        return Estimate(float("nan"), float("nan"), float("nan"))
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(confidence), (resamples, len(confidence)))
+    values = [expected_calibration_error(confidence[d], correct[d]) for d in draws]
+    low, high = np.quantile(values, [0.025, 0.975])
+    return Estimate(expected_calibration_error(confidence, correct), float(low), float(high))
+
+
+def ece_floor(outcomes: Sequence[Outcome], draws: int = 200, seed: int = 0) -> float:
+    """The ECE a perfectly calibrated scorer with these same top-1 probabilities would show on this
+    many cases (mean over ``draws`` simulated outcomes, each right with its probability): the
+    plug-in ECE is biased upward on finite samples, so this is the floor to read a measured one
+    against."""
+    confidence = np.array([o.top_probability for o in outcomes], dtype=np.float64)
+    if len(confidence) == 0:
+        return float("nan")
+    rng = np.random.default_rng(seed)
+    return float(np.mean([expected_calibration_error(confidence, rng.uniform(size=len(confidence)) < confidence)
+                          for _ in range(draws)]))
+
+
+def reliability_bins(outcomes: Sequence[Outcome], bins: int = 10
+                     ) -> list[tuple[float, float, int]]:
+    """(mean confidence, accuracy, cases) per non-empty equal-width bin of the top-1 probability,
+    the bins ``expected_calibration_error`` uses."""
+    confidence = np.array([o.top_probability for o in outcomes], dtype=np.float64)
+    correct = np.array([o.rank <= 1 for o in outcomes], dtype=np.float64)
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    return [(float(confidence[which == b].mean()), float(correct[which == b].mean()),
+             int((which == b).sum())) for b in range(bins) if (which == b).any()]
+
+
+def calibration_section(outcomes: dict[tuple[str, str], list[Outcome]], names: Sequence[str],
+                        diagram: Path | None) -> list[str]:
+    """The calibration table (ECE with its interval, mean top-1 probability against top-1
+    accuracy) for natural leak-free and de-leaked test publications, and the reliability diagram."""
+    lines = ["### Calibration of the top-1 probability (test publications; maps fitted on the "
+             "validation publications by `kgdecide train`)\n",
+             "| scorer | cases | ECE [95 % CI] natural | floor | mean top-1 probability | "
+             "top-1 accuracy | cases | ECE [95 % CI] de-leaked | floor | mean top-1 probability | "
+             "top-1 accuracy |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name in names:
+        cells = []
+        for kind in ("natural", "deleaked"):
+            part = outcomes[kind, name]
+            mean_p = np.mean([o.top_probability for o in part]) if part else float("nan")
+            accuracy = np.mean([o.rank <= 1 for o in part]) if part else float("nan")
+            cells += [f"{len(part):,}", str(ece_estimate(part)), f"{ece_floor(part):.3f}",
+                      f"{mean_p:.3f}", f"{accuracy:.3f}"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("\nECE uses 10 equal-width bins. The plug-in ECE is biased upward on finite samples "
+                 "(a bootstrap resample repeats cases, so its interval sits above the point "
+                 "estimate); *floor* is the ECE a perfectly calibrated scorer with the same "
+                 "probabilities shows on the same number of cases (mean of 200 simulations).")
+    if diagram is not None:
+        draw_reliability(outcomes, names, diagram)
+        lines.append(f"\n![Reliability of the top-1 probability]({diagram.relative_to(REPO / 'docs')})")
+    lines.append("")
+    return lines
+
+
+def draw_reliability(outcomes: dict[tuple[str, str], list[Outcome]], names: Sequence[str],
+                     path: Path) -> None:
+    """Accuracy against mean confidence per bin, one panel per kind of case, one line per scorer;
+    the marker's area is the bin's share of cases."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), sharey=True)
+    for axis, kind in zip(axes, ("natural", "deleaked")):
+        axis.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=1, label="perfect")
+        for name in names:
+            part = outcomes[kind, name]
+            points = reliability_bins(part)
+            if not points:
+                continue
+            x, y, n = zip(*points)
+            ece = expected_calibration_error([o.top_probability for o in part],
+                                             [o.rank <= 1 for o in part])
+            line, = axis.plot(x, y, linewidth=1.4, label=f"{name} (ECE {ece:.3f})")
+            axis.scatter(x, y, s=[600 * k / len(part) + 8 for k in n], color=line.get_color(),
+                         alpha=0.7)
+        axis.set_title(f"{KIND_TITLES[kind]} test publications ({len(outcomes[kind, names[0]]):,} cases)")
+        axis.set_xlabel("calibrated top-1 probability (bin mean)")
+        axis.set_xlim(0, 1)
+        axis.set_ylim(0, 1)
+        axis.legend(loc="upper left", fontsize=8)
+    axes[0].set_ylabel("top-1 accuracy in the bin")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def rankers(home: Path, store: str, graph_store: EmbeddedStore) -> dict[str, Ranker]:
@@ -273,6 +375,8 @@ def main(argv: Sequence[str] | None = None) -> str:
                 cells.append(f"{100 * d.value:+.1f} [{100 * d.low:+.1f}, {100 * d.high:+.1f}]")
         lines.append(f"| {name} | {len(outcomes['natural', name])} / {len(outcomes['deleaked', name])} | " + " | ".join(cells) + " |")
     lines.append("")
+    lines += calibration_section(outcomes, list(ranked),
+                                 REPO / "docs" / "img" / "reliability.png" if args.write_docs else None)
     lines.append("### Natural leak-free vs de-leaked, same diseases (test publications)\n")
     lines += same_disease_comparison(ranked, [e for e in test if e.kind != "leaky"], data.mask)
     lines.append("")
