@@ -15,6 +15,7 @@ for the store's graph version, and are skipped with a message when there is none
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import statistics
 import sys
@@ -159,8 +160,8 @@ def main() -> None:
     graph = store.projection()
     evidence = graph.meta.get("case_evidence")
     notes = [
-        "Command: `python eval/vignettes.py --write-docs` on the store `make run` builds "
-        f"(graph {graph.version}; case evidence: "
+        f"Command: `python eval/vignettes.py --write-docs` on {dt.date.today().isoformat()}, on "
+        f"the store `make run` builds (graph {graph.version}; case evidence: "
         f"{'from ' + evidence['file'] if evidence else 'none'}).",
         "",
         f"{len(vignettes)} syndromes, one short summary each in plain clinical English "
