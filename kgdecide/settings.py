@@ -29,6 +29,11 @@ class Settings:
     session_idle_minutes: int = 30  #: a signed-in session ends after this long without a request
     trusted_proxies: str = ""  #: addresses/networks whose X-Forwarded-For is believed; empty: none
     public_metrics: bool = True  #: ``/metrics`` needs no key; off: a key allowing ``metrics``
+    # --- shared state for several servers (issue 19; docs/SCALING.md)
+    #: keys, users and audit in PostgreSQL (``postgresql://...``); empty: SQLite files in ``home``
+    database_url: str = ""
+    #: rate limits (and the decision cache) in Redis (``redis://...``); empty: in process memory
+    redis_url: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -43,6 +48,8 @@ class Settings:
             session_idle_minutes=int(env.get("KGDECIDE_SESSION_IDLE_MINUTES", "30")),
             trusted_proxies=env.get("KGDECIDE_TRUSTED_PROXIES", ""),
             public_metrics=_flag(env.get("KGDECIDE_PUBLIC_METRICS", "1")),
+            database_url=env.get("KGDECIDE_DATABASE_URL", "").strip(),
+            redis_url=env.get("KGDECIDE_REDIS_URL", "").strip(),
         )
 
     def store_dir(self, store: str) -> Path:

@@ -28,6 +28,7 @@ from kgdecide.settings import Settings
 from kgdecide.web.auth import Network, RateLimiter, parse_networks
 from kgdecide.web.engine import Engine
 from kgdecide.web.metrics import Metrics
+from kgdecide.web.redis_state import RedisRateLimiter
 from kgdecide.web.storage import Keys, Storage, Users
 
 #: Sign-in attempts a minute from one client address (app config ``SIGN_IN_ATTEMPTS_PER_MINUTE``).
@@ -60,8 +61,9 @@ class WebState:
     engine: Engine
     keys: Keys
     users: Users
-    limiter: RateLimiter  #: requests per key or user
-    sign_in_limiter: RateLimiter  #: sign-in attempts per client address
+    #: requests per key or user (in Redis when ``KGDECIDE_REDIS_URL`` is set)
+    limiter: RateLimiter | RedisRateLimiter
+    sign_in_limiter: RateLimiter | RedisRateLimiter  #: sign-in attempts per client address
     metrics: Metrics
     trusted_proxies: tuple[Network, ...]  #: whose X-Forwarded-For names the client
 
@@ -135,6 +137,7 @@ def kept_secret(home: Path) -> str:
 
 def _build_state(app: Flask, settings: Settings, overrides: Mapping[str, Any]) -> WebState:
     from kgdecide.web.decider import PipelineDecider
+    from kgdecide.web.redis_state import rate_limiters
     from kgdecide.web.search import PrefixIndex
 
     store = _open_store(settings, app.config["STORE"])
@@ -145,14 +148,17 @@ def _build_state(app: Flask, settings: Settings, overrides: Mapping[str, Any]) -
     started = time.perf_counter()
     decider = overrides["DECIDE"] if "DECIDE" in overrides else \
         PipelineDecider.from_store(store, settings.home, app.config["DEFAULT_SCORER"])
-    storage = Storage.sqlite(Path(app.config["KEYS_DB"]), Path(app.config["AUDIT_DB"]),
-                             bool(app.config["AUDIT_FREE_TEXT"]))
+    storage = Storage.postgres(settings.database_url, bool(app.config["AUDIT_FREE_TEXT"])) \
+        if settings.database_url else Storage.sqlite(
+            Path(app.config["KEYS_DB"]), Path(app.config["AUDIT_DB"]),
+            bool(app.config["AUDIT_FREE_TEXT"]))
+    limiter, sign_in_limiter = rate_limiters(settings.redis_url,
+                                             int(app.config["RATE_LIMIT_PER_MINUTE"]),
+                                             int(app.config["SIGN_IN_ATTEMPTS_PER_MINUTE"]))
     engine = Engine(store, linker, index, storage.audit, decider)
     logger.info("decider ready in %.1f s", time.perf_counter() - started)
-    return WebState(settings, engine, storage.keys, storage.users,
-                    RateLimiter(int(app.config["RATE_LIMIT_PER_MINUTE"])),
-                    RateLimiter(int(app.config["SIGN_IN_ATTEMPTS_PER_MINUTE"])), Metrics(),
-                    parse_networks(settings.trusted_proxies))
+    return WebState(settings, engine, storage.keys, storage.users, limiter, sign_in_limiter,
+                    Metrics(), parse_networks(settings.trusted_proxies))
 
 
 def _open_store(settings: Settings, store: str | GraphStore) -> GraphStore:

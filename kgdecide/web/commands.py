@@ -1,6 +1,7 @@
 """``kgdecide keys``: create, list and revoke API keys (register with ``main.add_command(keys)``).
 
-Keys live hashed in ``<home>/keys.sqlite3``; a new key is printed once and cannot be shown again.
+Keys live hashed in ``<home>/keys.sqlite3``, or in PostgreSQL when ``KGDECIDE_DATABASE_URL`` is
+set; a new key is printed once and cannot be shown again.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import click
 
 
 def _store(settings: Any) -> Any:
-    from kgdecide.web.auth import KeyStore
+    from kgdecide.web.storage import open_accounts
 
-    return KeyStore.open(settings.home / "keys.sqlite3")
+    return open_accounts(settings)[0]
 
 
 @click.group("keys")
@@ -56,9 +57,9 @@ def list_keys(settings: Any) -> None:
 
 
 def _users(settings: Any) -> Any:
-    from kgdecide.web.users import UserStore
+    from kgdecide.web.storage import open_accounts
 
-    return UserStore.open(settings.home / "keys.sqlite3")
+    return open_accounts(settings)[1]
 
 
 @click.group("users")

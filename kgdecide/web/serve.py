@@ -127,9 +127,9 @@ def prepare_accounts(settings: Settings, host: str, url: str) -> str | None:
     import secrets
 
     from kgdecide.errors import ConfigError
-    from kgdecide.web.users import UserStore
+    from kgdecide.web.storage import open_accounts
 
-    users = UserStore.open(settings.home / "keys.sqlite3")
+    users = open_accounts(settings)[1]
     kept = settings.home / LOCAL_ADMIN_FILE
     if not users.any_active():
         if not is_loopback(host):

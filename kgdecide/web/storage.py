@@ -1,8 +1,10 @@
-"""Where the web app keeps keys, users and the audit log: three small interfaces, one backend.
+"""Where the web app keeps keys, users and the audit log: three small interfaces, two backends.
 
 :class:`Storage` bundles them for :func:`kgdecide.web.create_app`; :meth:`Storage.sqlite` opens the
 SQLite implementation (:class:`~kgdecide.web.auth.KeyStore`, :class:`~kgdecide.web.users.UserStore`,
-:class:`~kgdecide.web.audit.AuditLog`). Another backend implements the same three protocols, reusing
+:class:`~kgdecide.web.audit.AuditLog`), :meth:`Storage.postgres` the PostgreSQL one
+(:mod:`kgdecide.web.postgres`), and :func:`open_storage` the one the settings select
+(``KGDECIDE_DATABASE_URL``). A backend implements the same three protocols, reusing
 the backend-free rules (key digests, password hashing, back-off) of those modules, and keeps every
 audit guarantee: a record is durable before :meth:`Audit.append` returns, records are never
 changed or deleted, and free text is stored only when the log was opened to keep it.
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from kgdecide.settings import Settings
     from kgdecide.web.audit import AuditRecord
     from kgdecide.web.auth import ApiKey
     from kgdecide.web.users import SignIn, User
@@ -61,3 +64,37 @@ class Storage:
 
         return cls(KeyStore.open(accounts), UserStore.open(accounts),
                    AuditLog.open(audit, keep_free_text))
+
+    @classmethod
+    def postgres(cls, url: str, keep_free_text: bool) -> Storage:
+        """All three in the PostgreSQL database at ``url``, migrated to the newest schema."""
+        from kgdecide.web.postgres import PgAuditLog, PgKeyStore, PgUserStore, migrate
+
+        migrate(url)
+        return cls(PgKeyStore(url), PgUserStore(url), PgAuditLog(url, keep_free_text))
+
+
+def open_storage(settings: Settings, accounts: Path | None = None, audit: Path | None = None,
+                 keep_free_text: bool | None = None) -> Storage:
+    """The backend ``settings`` select: PostgreSQL when ``database_url`` is set, else SQLite files
+    (``accounts`` and ``audit``, by default ``keys.sqlite3`` and ``audit.sqlite3`` in the home)."""
+    free_text = settings.audit_free_text if keep_free_text is None else keep_free_text
+    if settings.database_url:
+        return Storage.postgres(settings.database_url, free_text)
+    return Storage.sqlite(accounts or settings.home / "keys.sqlite3",
+                          audit or settings.home / "audit.sqlite3", free_text)
+
+
+def open_accounts(settings: Settings) -> tuple[Keys, Users]:
+    """The keys and users ``settings`` select, without opening the audit log (the CLI's
+    ``keys`` and ``users`` commands)."""
+    if settings.database_url:
+        from kgdecide.web.postgres import PgKeyStore, PgUserStore, migrate
+
+        migrate(settings.database_url)
+        return PgKeyStore(settings.database_url), PgUserStore(settings.database_url)
+    from kgdecide.web.auth import KeyStore
+    from kgdecide.web.users import UserStore
+
+    path = settings.home / "keys.sqlite3"
+    return KeyStore.open(path), UserStore.open(path)
