@@ -4,7 +4,7 @@ Real data lives beside the repo in ``../shared/data`` (or ``$KGDECIDE_SHARED_DAT
 test that needs it skips when it is missing; under ``CI=true`` it fails, so CI can never pass by
 skipping the real-data tests. The same holds for the real Neo4j server and the browser: under
 ``CI=true`` :func:`pytest_runtest_makereport` turns any skip of a test marked ``neo4j``,
-``browser`` or ``shared_data`` (or using the ``shared_data`` fixture) into a failure, however the
+``browser``, ``shared_data``, ``postgres``, ``redis`` or ``dask`` (or using the ``shared_data`` fixture) into a failure, however the
 skip came about (``require``, ``pytest.skip``, ``skipif``, ``importorskip``).
 """
 
@@ -42,7 +42,7 @@ def require(condition: bool, reason: str) -> None:
 
 
 #: Markers of tests that need a real component; under CI=true they may not skip.
-REQUIRED_IN_CI = ("neo4j", "browser", "shared_data")
+REQUIRED_IN_CI = ("neo4j", "browser", "shared_data", "postgres", "redis", "dask")
 
 
 @pytest.hookimpl(hookwrapper=True)

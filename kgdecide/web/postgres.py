@@ -71,26 +71,50 @@ def _safe(url: str) -> str:
 
 class PgConnection:
     """One autocommit connection per thread and per process (a connection must not cross a
-    gunicorn fork); a broken or closed one is replaced on the next call."""
+    gunicorn fork); a broken or closed one is replaced on the next call. :meth:`close` (also run
+    when the object is collected) closes the connections this process opened, never those a
+    forked child inherited."""
 
     def __init__(self, url: str, connect_timeout: int = 5) -> None:
         self.url = check_url(url)
         self.connect_timeout = connect_timeout
         self._local = threading.local()
+        self._opened: list[tuple[int, Any]] = []
+        self._lock = threading.Lock()
 
     def __call__(self) -> Any:
         import psycopg
 
         local = self._local
         db = getattr(local, "db", None)
-        if getattr(local, "pid", None) != os.getpid() or db is None or db.closed or db.broken:
+        pid = os.getpid()
+        if getattr(local, "pid", None) != pid or db is None or db.closed or db.broken:
+            if db is not None and getattr(local, "pid", None) == pid:
+                db.close()  # broken: let the server know we are gone
             # synchronous_commit=on whatever the server's default: a commit is on disk when it
             # returns. The statement timeout keeps a stuck database from holding a request forever.
             local.db = psycopg.connect(
                 self.url, autocommit=True, connect_timeout=self.connect_timeout,
                 options="-c synchronous_commit=on -c statement_timeout=30000")
-            local.pid = os.getpid()
+            local.pid = pid
+            with self._lock:
+                self._opened = [(p, c) for p, c in self._opened if not c.closed]
+                self._opened.append((pid, local.db))
         return local.db
+
+    def close(self) -> None:
+        pid = os.getpid()
+        with self._lock:
+            mine = [c for p, c in self._opened if p == pid]
+            self._opened = [(p, c) for p, c in self._opened if p != pid]
+        for db in mine:
+            db.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001  (interpreter shutdown: nothing left to tell)
+            pass
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
@@ -174,6 +198,10 @@ class PgKeyStore:
     def __init__(self, url: str) -> None:
         self._db = PgConnection(url)
 
+
+    def close(self) -> None:
+        """Close this process's connections (the next call opens a new one)."""
+        self._db.close()
     @_guarded
     def create(self, role: str, name: str = "") -> tuple[ApiKey, str]:
         key_id = secrets.token_hex(4)
@@ -218,6 +246,10 @@ class PgUserStore:
         self._db = PgConnection(url)
         self._clock = clock
 
+
+    def close(self) -> None:
+        """Close this process's connections (the next call opens a new one)."""
+        self._db.close()
     @_guarded
     def create(self, name: str, role: str, password: str) -> User:
         import psycopg
@@ -330,6 +362,10 @@ class PgAuditLog:
                                    "or failing); the decision was not answered so that none goes "
                                    "unrecorded", retry_after=30) from None
 
+
+    def close(self) -> None:
+        """Close this process's connections (the next call opens a new one)."""
+        self._db.close()
     @_guarded
     def get(self, decision_id: str) -> AuditRecord | None:
         row = self._db().execute(

@@ -65,6 +65,13 @@ class Storage:
         return cls(KeyStore.open(accounts), UserStore.open(accounts),
                    AuditLog.open(audit, keep_free_text))
 
+    def close(self) -> None:
+        """Close the backend's connections where it keeps any open (PostgreSQL)."""
+        for part in (self.keys, self.users, self.audit):
+            close = getattr(part, "close", None)
+            if close is not None:
+                close()
+
     @classmethod
     def postgres(cls, url: str, keep_free_text: bool) -> Storage:
         """All three in the PostgreSQL database at ``url``, migrated to the newest schema."""
