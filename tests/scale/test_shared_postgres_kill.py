@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 THREADS = 3  # per server
 SECONDS = 6.0
 KILL_AFTER = 2.5
-RATE = 200.0  # requests a second per server at most: a refused victim is not hammered
+RATE = 60.0  # requests a second per server at most: a refused victim is not hammered
 
 
 def test_killing_one_of_two_servers_loses_no_answered_decision(small_store: Path,  # noqa: F811

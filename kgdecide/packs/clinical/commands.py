@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -87,9 +88,16 @@ def make_ranker(settings: Settings, store: str, scorer: str, diseases: str = "al
 @click.option("--case-evidence/--no-case-evidence", default=True, show_default=True,
               help="Use the graph's case-derived phenotype annotations, if it was built with "
                    "`build clinical --cases`.")
+@click.option("--cluster", default=None, metavar="ADDRESS",
+              help="Rank on the Dask distributed scheduler at ADDRESS (tcp://HOST:8786) instead "
+                   "of in this process; its workers must see the same --home and store paths. "
+                   "The output is the same as a local run's.")
+@click.option("--chunk-size", default=256, show_default=True, type=click.IntRange(1, 100_000),
+              help="With --cluster: cases per task sent to a worker.")
 @click.pass_obj
 def rank_cases(settings: Settings, cases_in: Path, out: Path, scorer: str | None, top: int,
-               diseases: str, store: str, case_evidence: bool) -> None:
+               diseases: str, store: str, case_evidence: bool, cluster: str | None,
+               chunk_size: int) -> None:
     """Rank diseases for each case in IN: a JSON-lines file of {id, observed, excluded} or a
     folder of GA4GH phenopacket JSON files. Diagnosis fields are never read.
 
@@ -102,11 +110,23 @@ def rank_cases(settings: Settings, cases_in: Path, out: Path, scorer: str | None
 
     if scorer is None:
         scorer = default_scorer(models_dir(settings, store))
-    ranker = make_ranker(settings, store, scorer, diseases, case_evidence)
+    if cluster:
+        from kgdecide.packs.clinical.cluster import rank_on_cluster
+        from kgdecide.score import scorer_class
+
+        scorer_class(scorer)  # an unknown name fails here, not on every worker
+
+        lines = rank_on_cluster(cluster, RankJob(str(settings.home.resolve()),
+                                                 _absolute_store(settings, store), scorer,
+                                                 diseases, case_evidence, top),
+                                read_cases(cases_in), chunk_size)
+    else:
+        ranker = make_ranker(settings, store, scorer, diseases, case_evidence)
+        lines = (rank_line(ranker, case, top) for case in read_cases(cases_in))
     counts = {"cases": 0, "with_unknown": 0, "with_mapped": 0, "failed": 0}
     tmp = out.with_name(out.name + ".tmp")
     try:
-        _rank_into(tmp, ranker, read_cases(cases_in), top, counts)
+        _write_lines(tmp, lines, counts)
     except BaseException:
         tmp.unlink(missing_ok=True)  # never leave half an output behind
         raise
@@ -116,28 +136,59 @@ def rank_cases(settings: Settings, cases_in: Path, out: Path, scorer: str | None
                f"with unknown ids ignored, {counts['failed']:,} with no usable finding", err=True)
 
 
-def _rank_into(tmp: Path, ranker: Any, cases: Any, top: int, counts: dict[str, int]) -> None:
+@dataclass(frozen=True, slots=True)
+class RankJob:
+    """What every case of a ``rank-cases`` run is ranked with (sent to cluster workers)."""
+
+    home: str  #: absolute home directory
+    store: str  #: a store name, or an absolute store path
+    scorer: str
+    diseases: str
+    case_evidence: bool
+    top: int
+
+    def ranker_key(self) -> tuple[str, str, str, str, bool]:
+        """What the ranker depends on (``top`` does not)."""
+        return (self.home, self.store, self.scorer, self.diseases, self.case_evidence)
+
+    def ranker(self) -> Any:
+        return make_ranker(Settings(Path(self.home)), self.store, self.scorer, self.diseases,
+                           self.case_evidence)
+
+
+def _absolute_store(settings: Settings, store: str) -> str:
+    """A store given by path, made absolute (a worker may run elsewhere); a name unchanged."""
+    return str(settings.store_dir(store).resolve()) if ("/" in store or store.startswith(".")) \
+        else store
+
+
+def rank_line(ranker: Any, case: Any, top: int) -> dict[str, Any]:
+    """The output line for one case: the local and the cluster run share it."""
     from kgdecide.errors import InvalidQuery
 
+    line: dict[str, Any] = {"id": case.id}
+    try:
+        candidates, resolved = ranker.rank(case.observed, case.excluded, top=top)
+    except InvalidQuery as e:
+        line.update(ranking=[], error=str(e))
+    else:
+        line["ranking"] = [{"id": c.id, "label": c.label, "score": round(c.score, 6),
+                            "probability": round(c.probability, 6),
+                            "equivalent": list(c.equivalent)} for c in candidates]
+        line["mapped"] = [list(m) for m in resolved.mapped]
+        line["unknown"] = list(resolved.unknown)
+        if resolved.contradictory:
+            line["contradictory"] = list(resolved.contradictory)
+    return line
+
+
+def _write_lines(tmp: Path, lines: Any, counts: dict[str, int]) -> None:
     with tmp.open("w", encoding="utf-8") as handle:
-        for case in cases:
+        for line in lines:
             counts["cases"] += 1
-            line: dict[str, Any] = {"id": case.id}
-            try:
-                candidates, resolved = ranker.rank(case.observed, case.excluded, top=top)
-            except InvalidQuery as e:
-                counts["failed"] += 1
-                line.update(ranking=[], error=str(e))
-            else:
-                line["ranking"] = [{"id": c.id, "label": c.label, "score": round(c.score, 6),
-                                    "probability": round(c.probability, 6),
-                                    "equivalent": list(c.equivalent)} for c in candidates]
-                line["mapped"] = [list(m) for m in resolved.mapped]
-                line["unknown"] = list(resolved.unknown)
-                if resolved.contradictory:
-                    line["contradictory"] = list(resolved.contradictory)
-                counts["with_unknown"] += bool(resolved.unknown)
-                counts["with_mapped"] += bool(resolved.mapped)
+            counts["failed"] += "error" in line
+            counts["with_unknown"] += bool(line.get("unknown"))
+            counts["with_mapped"] += bool(line.get("mapped"))
             handle.write(json.dumps(line) + "\n")
 
 
