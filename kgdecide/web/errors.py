@@ -78,7 +78,8 @@ def from_kgdecide(e: KgdecideError) -> ApiError:
     if isinstance(e, AuditUnavailable):
         return ApiError(503, "audit_unavailable", str(e),
                         f"Retry after {e.retry_after} seconds; the operator must free space in "
-                        "the data directory.", headers={"Retry-After": str(e.retry_after)})
+                        "the data directory, or bring back the PostgreSQL server of "
+                        "KGDECIDE_DATABASE_URL.", headers={"Retry-After": str(e.retry_after)})
     if isinstance(e, StoreUnavailable):
         return ApiError(503, "store_unavailable", str(e),
                         f"Retry after {e.retry_after} seconds.",
