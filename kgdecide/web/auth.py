@@ -169,7 +169,9 @@ class RateLimiter:
     """A token bucket per key: ``per_minute`` requests a minute, bursts up to the same number.
 
     Buckets live in process memory, so under gunicorn each worker counts on its own and a key may
-    get up to ``workers x per_minute``; the operator sets the limit per worker.
+    get up to ``workers x per_minute``; the operator sets the limit per worker (or sets
+    ``KGDECIDE_REDIS_URL`` for :class:`~kgdecide.web.redis_state.RedisRateLimiter`, one count
+    for every server).
 
     >>> limiter = RateLimiter(per_minute=2, clock=lambda: 0.0)
     >>> limiter.acquire("k"), limiter.acquire("k"), limiter.acquire("k")
