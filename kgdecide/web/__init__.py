@@ -29,7 +29,7 @@ from kgdecide.web.auth import Network, RateLimiter, parse_networks
 from kgdecide.web.engine import Engine
 from kgdecide.web.metrics import Metrics
 from kgdecide.web.redis_state import RedisRateLimiter
-from kgdecide.web.storage import Keys, Storage, Users
+from kgdecide.web.storage import Keys, Users, open_storage
 
 #: Sign-in attempts a minute from one client address (app config ``SIGN_IN_ATTEMPTS_PER_MINUTE``).
 ATTEMPTS_PER_MINUTE = 20
@@ -79,7 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ``config`` overrides Flask settings and these: ``SETTINGS`` (a :class:`Settings`, default from
     the environment), ``STORE`` (a store name or path, or a ready :class:`GraphStore`; default
     ``clinical``), ``KEYS_DB`` (keys and users), ``AUDIT_DB`` (SQLite paths, default in the
-    settings' home), ``AUDIT_FREE_TEXT``, ``RATE_LIMIT_PER_MINUTE``, ``PUBLIC_METRICS``,
+    settings' home; unused when the settings name a PostgreSQL ``database_url``), ``AUDIT_FREE_TEXT``, ``RATE_LIMIT_PER_MINUTE``, ``PUBLIC_METRICS``,
     ``SIGN_IN_ATTEMPTS_PER_MINUTE``, ``LINKER_CONFIG`` (a ``LinkerConfig``),
     ``DECIDE`` (a :class:`~kgdecide.web.decider.Decider`; default: the pipeline's, when this
     build has it; ``None`` turns decisions off: 503), ``DEFAULT_SCORER`` (default: the
@@ -148,10 +148,8 @@ def _build_state(app: Flask, settings: Settings, overrides: Mapping[str, Any]) -
     started = time.perf_counter()
     decider = overrides["DECIDE"] if "DECIDE" in overrides else \
         PipelineDecider.from_store(store, settings.home, app.config["DEFAULT_SCORER"])
-    storage = Storage.postgres(settings.database_url, bool(app.config["AUDIT_FREE_TEXT"])) \
-        if settings.database_url else Storage.sqlite(
-            Path(app.config["KEYS_DB"]), Path(app.config["AUDIT_DB"]),
-            bool(app.config["AUDIT_FREE_TEXT"]))
+    storage = open_storage(settings, Path(app.config["KEYS_DB"]), Path(app.config["AUDIT_DB"]),
+                           bool(app.config["AUDIT_FREE_TEXT"]))
     limiter, sign_in_limiter = rate_limiters(settings.redis_url,
                                              int(app.config["RATE_LIMIT_PER_MINUTE"]),
                                              int(app.config["SIGN_IN_ATTEMPTS_PER_MINUTE"]))
