@@ -151,3 +151,29 @@ def test_a_url_that_is_not_postgresql_is_refused_naming_the_setting(tmp_path: Pa
         Storage.postgres("mysql://db/kg", keep_free_text=False)
     with pytest.raises(ConfigError, match="KGDECIDE_DATABASE_URL"):
         open_storage(Settings(tmp_path, database_url="sqlite:///x.db"))
+
+
+def test_a_dropped_connection_is_replaced_on_the_next_call(pg_url: str) -> None:
+    """PostgreSQL restarted or a connection killed: that call answers 503 (StoreUnavailable or
+    AuditUnavailable), the next one opens a new connection and works."""
+    migrate(pg_url)
+    log = PgAuditLog(pg_url)
+    keys = PgKeyStore(pg_url)
+    try:
+        log.append([record("before")])
+        secret = keys.create("explorer")[1]
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                   "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                                   ).fetchone()[0]
+        assert killed == 2  # the log's and the key store's connections
+        with pytest.raises(AuditUnavailable):
+            log.append([record("during")])
+        log.append([record("after")])
+        with pytest.raises(StoreUnavailable):
+            keys.verify(secret)
+        assert keys.verify(secret) is not None
+        assert log.get("before") and log.get("after") and log.get("during") is None
+    finally:
+        log.close()
+        keys.close()
