@@ -188,7 +188,8 @@ def train_command(settings: Settings, folder: Path, out: Path | None, epochs: in
                    + f"  ({e.seconds:.0f} s)")
 
     kg = read_findkg(folder)
-    model = train(kg, LearnSettings(epochs=epochs, seed=seed, max_minutes=max_minutes), report)
+    model = train(kg, LearnSettings(epochs=epochs, seed=seed, max_minutes=max_minutes), report,
+                  say=click.echo)
     path = out or _default_model(settings)
     model.save(path)
     click.echo(f"wrote {path} (model {model.version}, data {model.kg_version}, "
