@@ -5,6 +5,8 @@ validation split's MRR.
 
 from __future__ import annotations
 
+import os
+import resource
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -95,9 +97,13 @@ def train(kg: FinDKG, settings: LearnSettings = LearnSettings(),
                   "fusion_seconds": round(time.perf_counter() - fusion_started, 1)}
         if say is not None:
             say(f"fusion {best.fusion} on valid: MRR {mrr[choice]:.4f}")
+    # Peak resident memory of this process so far (Linux reports kB), and how busy the machine was.
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     best.extra = extra | {"network_seconds": round(net_seconds, 1),
                           "train_seconds": round(time.perf_counter() - started, 1),
-                          "train_cpu_seconds": round(time.process_time() - cpu, 1)}
+                          "train_cpu_seconds": round(time.process_time() - cpu, 1),
+                          "peak_rss_mb": round(peak_mb), "load_average": [round(x, 2) for x in os.getloadavg()],
+                          "train_rows": int(len(kg.quads["train"]))}
     return best
 
 
