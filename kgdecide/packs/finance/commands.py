@@ -210,9 +210,10 @@ def _metrics_text(m: dict) -> str:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--split", default="test", show_default=True, type=click.Choice(["valid", "test"]))
 @click.option("--scorer", default="history", show_default=True,
-              type=click.Choice(["history", "learned"]),
-              help="history: the baseline (weights tuned on valid, also history+ppr); learned: "
-                   "the model from `kgdecide finance train`.")
+              type=click.Choice(["history", "learned", "rules", "fusion"]),
+              help="history: the baseline (weights tuned on valid, also history+ppr); learned, "
+                   "rules, fusion: the network, the temporal rules or their fusion from the model "
+                   "`kgdecide finance train` wrote.")
 @click.option("--model", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The learned model (default $KGDECIDE_HOME/models/finance-learned.npz).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write one rank per row here.")
@@ -226,8 +227,8 @@ def eval_command(settings: Settings, folder: Path, split: str, scorer: str, mode
     from kgdecide.packs.finance.evaluate import evaluate, tune, write_ranks
 
     kg = read_findkg(folder)
-    if scorer == "learned":
-        _eval_learned(kg, split, model or _default_model(settings), out)
+    if scorer != "history":
+        _eval_learned(kg, split, model or _default_model(settings), out, scorer)
         return
     history, walk, _ = tune(kg, "valid")
     result = evaluate(kg, split, [history, walk])
@@ -239,16 +240,16 @@ def eval_command(settings: Settings, folder: Path, split: str, scorer: str, mode
         click.echo(f"wrote {out}")
 
 
-def _eval_learned(kg: Any, split: str, path: Path, out: Path | None) -> None:
+def _eval_learned(kg: Any, split: str, path: Path, out: Path | None, part: str) -> None:
     from kgdecide.packs.finance.evaluate import write_ranks
     from kgdecide.packs.finance.learned import LearnedScorer, rank_split
     from kgdecide.packs.finance.predict import metrics
 
     learned = LearnedScorer.from_path(path)
     learned.check(kg, path)
-    ranks = rank_split(learned, kg, split)
+    ranks = rank_split(learned, kg, split, part=part)
     m = metrics(ranks)
-    click.echo(f"{'learned':12s} {_metrics_text(m)}  ({m['n']} rows; model {learned.version})")
+    click.echo(f"{part:12s} {_metrics_text(m)}  ({m['n']} rows; model {learned.version})")
     if out is not None:
         write_ranks(out, kg, split, ranks.tolist())
         click.echo(f"wrote {out}")

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 from kgdecide.packs.finance.build import FinDKG
-from kgdecide.packs.finance.features import WeekHistory, type_codes
-from kgdecide.packs.finance.learned import GROUPS, Fusion, LearnedScorer, score_split, train
-from kgdecide.packs.finance.model import _log_probs, _tables
+from kgdecide.score.temporal.features import WeekHistory, type_codes
+from kgdecide.packs.finance.learned import GROUPS, Fusion, LearnedPredictor, LearnedScorer, score_split, train
+from kgdecide.score.temporal.model import _log_probs, _tables
 from kgdecide.packs.finance.predict import metrics, raw_ranks
-from kgdecide.packs.finance.rules import (
+from kgdecide.score.temporal.rules import (
     Adjacency, Rule, RuleSet, RuleSettings, learn_rules, reach, walk_bodies,
 )
 from tests.unit.packs.finance.test_finance_learned import ANSWER, ASK, N, SETTINGS, synthetic
@@ -162,3 +162,14 @@ def test_rules_help_the_answer_relation_alone(kg: FinDKG, model: LearnedScorer) 
     answer = kg.quads["test"][:, 1] == ANSWER
     assert got.rules is not None
     assert metrics(got.rules[answer])["mrr"] > 0.75
+
+
+def test_the_registered_predictor_ranks_as_the_evaluation_does(kg: FinDKG, model: LearnedScorer) -> None:
+    assert model.fusion is not None
+    predictor = LearnedPredictor(model, kg.types)
+    got = score_split(model, kg, "test")
+    rows = kg.quads["test"]
+    for t in np.unique(rows[:, 3]).tolist():
+        at = np.flatnonzero(rows[:, 3] == t)
+        scores = predictor.scores(kg.all_quads, t, rows[at, 0], rows[at, 1])
+        np.testing.assert_allclose(raw_ranks(scores, rows[at, 2]), got.fused[0, at])

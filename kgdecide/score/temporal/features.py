@@ -1,4 +1,4 @@
-"""Features of the learned temporal scorer (:mod:`kgdecide.packs.finance.model`).
+"""Features of the learned temporal link predictor (:mod:`kgdecide.score.temporal.model`).
 
 A query is ``(s, r, ?, t)``: score every entity ``o`` as the object, from facts strictly before
 week ``t``. Each candidate is described by typed temporal path features (:data:`FEATURES`): how
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from kgdecide.packs.finance.build import FinDKG
+from kgdecide.score.temporal.base import TemporalGraph
 
 #: Decay (weeks) of the "recent" features: weight ``exp(-(t - 1 - week) / TAU)``.
 TAU = 2.0
@@ -287,7 +287,7 @@ def type_codes(types: Sequence[str]) -> np.ndarray:
     return np.array([code[t] for t in types], dtype=np.int64)
 
 
-def kg_fingerprint(kg: FinDKG) -> str:
+def kg_fingerprint(kg: TemporalGraph) -> str:
     """A version of a FinDKG folder's content: entities, relations and the training split."""
     digest = hashlib.sha256()
     digest.update("\n".join(kg.names).encode())

@@ -15,23 +15,22 @@ from typing import Any
 import numpy as np
 
 from kgdecide.errors import ConfigError
-from kgdecide.packs.finance.build import FinDKG
-from kgdecide.packs.finance.features import WeekHistory, WeekQueries, kg_fingerprint, type_codes, week_queries
-from kgdecide.packs.finance.model import (
+from kgdecide.score.temporal.base import TemporalGraph, metrics
+from kgdecide.score.temporal.features import WeekHistory, WeekQueries, kg_fingerprint, type_codes, week_queries
+from kgdecide.score.temporal.model import (
     EpochReport, Fusion, LearnedScorer, LearnSettings, _batches, _export, _log_probs, _net, _tables,
     rank_split, score_split,
 )
-from kgdecide.packs.finance.predict import metrics
-from kgdecide.packs.finance.rules import RuleSettings, learn_rules
+from kgdecide.score.temporal.rules import RuleSettings, learn_rules
 
 
-def train(kg: FinDKG, settings: LearnSettings = LearnSettings(),
+def train(kg: TemporalGraph, settings: LearnSettings = LearnSettings(),
           report: Callable[[EpochReport], None] | None = None,
           rule_settings: RuleSettings | None = RuleSettings(),
           say: Callable[[str], None] | None = None) -> LearnedScorer:
     """Learn temporal rules from ``train`` (unless ``rule_settings`` is None); train the network on
     ``train``, early-stopping on ``valid`` MRR; keep the best epoch; then choose the fusion of
-    network and rules (:data:`~kgdecide.packs.finance.model.FUSION_GRID` squared) with the best
+    network and rules (:data:`~kgdecide.score.temporal.model.FUSION_GRID` squared) with the best
     ``valid`` MRR."""
     import torch
 

@@ -1,13 +1,13 @@
 """The learned temporal scorer's network, its saved form, and scoring a split (torch; imported
 lazily).
 
-Every entity gets a per-relation linear score of its :data:`~kgdecide.packs.finance.features.DENSE`
+Every entity gets a per-relation linear score of its :data:`~kgdecide.score.temporal.features.DENSE`
 features; each candidate that ``s``'s history reaches also gets the output of a small ReLU network
 over all its inputs and the query's context (how much history ``s`` has), shifted per relation.
 One softmax over *all* entities. There are no entity embeddings (round 1's DistMult term
 overfitted: training loss fell, valid MRR did not).
 
-A saved model may also hold temporal rules (:mod:`kgdecide.packs.finance.rules`) and the fusion
+A saved model may also hold temporal rules (:mod:`kgdecide.score.temporal.rules`) and the fusion
 weights chosen on the validation split (:class:`Fusion`): ``fused = log p(o) + w * evidence(o)``,
 with one weight for candidates already linked to ``s`` and another for the rest.
 """
@@ -20,18 +20,17 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from kgdecide.errors import ConfigError
-from kgdecide.packs.finance.build import FinDKG
-from kgdecide.packs.finance.features import (
+from kgdecide.score.temporal.base import TemporalGraph, TemporalPredictor, raw_ranks
+from kgdecide.score.temporal.features import (
     BY_SUBJECT_TYPE, DENSE, INPUTS, WeekHistory, WeekQueries, candidates, kg_fingerprint, type_codes,
     week_queries,
 )
-from kgdecide.packs.finance.predict import raw_ranks
-from kgdecide.packs.finance.rules import Adjacency, RuleSet
+from kgdecide.score.temporal.rules import Adjacency, RuleSet
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +185,7 @@ class LearnedScorer:
         return cls(arrays, meta["n"], meta["r"], meta["t"], LearnSettings(**known), meta["version"],
                    meta["kg_version"], extra, rules, fusion)
 
-    def check(self, kg: FinDKG, path: object = "the model") -> None:
+    def check(self, kg: TemporalGraph, path: object = "the model") -> None:
         """ConfigError unless ``kg`` has the entities and relations this model was trained on."""
         shape = (len(kg.names), len(kg.relations), len(set(kg.types)))
         if shape != (self.n, self.r, self.t):
@@ -245,7 +244,7 @@ class SplitScores:
     groups: np.ndarray  #: int8[rows], index into :data:`GROUPS`
 
 
-def score_split(scorer: LearnedScorer | Any, kg: FinDKG, split: str,
+def score_split(scorer: LearnedScorer | Any, kg: TemporalGraph, split: str,
                 fusions: Sequence[Fusion] | None = None, batch: int = 128,
                 progress: Callable[[int], None] | None = None,
                 rules: RuleSet | None = None) -> SplitScores:
@@ -300,7 +299,7 @@ def score_split(scorer: LearnedScorer | Any, kg: FinDKG, split: str,
     return SplitScores(learned, by_rules, fused, fusions, groups)
 
 
-def rank_split(scorer: LearnedScorer | Any, kg: FinDKG, split: str, batch: int = 128,
+def rank_split(scorer: LearnedScorer | Any, kg: TemporalGraph, split: str, batch: int = 128,
                progress: Callable[[int], None] | None = None, part: str = "learned") -> np.ndarray:
     """Raw ranks (ties at the average rank) of every row of ``split``, in file order, under the
     network alone (``part="learned"``), the rules alone (``"rules"``) or their fusion
@@ -318,3 +317,35 @@ def rank_split(scorer: LearnedScorer | Any, kg: FinDKG, split: str, batch: int =
     if part == "fusion":
         return got.fused[0]
     raise ValueError(f"part: {part!r} is not one of learned, rules, fusion")
+
+
+class LearnedPredictor(TemporalPredictor):
+    """A trained model as a :class:`~kgdecide.score.temporal.base.TemporalPredictor`: the
+    network's log-probabilities, plus the rules' evidence weighted by the model's fusion when it
+    has rules (the ``fusion`` ranks of :func:`score_split`)."""
+
+    name: ClassVar[str] = "learned"
+
+    def __init__(self, model: LearnedScorer, types: Sequence[str]) -> None:
+        super().__init__(model.n, model.r)
+        if len(types) != model.n or len(set(types)) != model.t:
+            raise ConfigError(f"types: the model was trained on {model.n} entities of {model.t} "
+                              f"types, got {len(types)} of {len(set(types))}")
+        self.model, self.types, self.net = model, type_codes(types), model.module()
+
+    def _scores(self, history: np.ndarray, week: int, subjects: np.ndarray,
+                relations: np.ndarray) -> np.ndarray:
+        import torch
+
+        past = WeekHistory.before(history, week, self.n, self.r, self.types)
+        with torch.no_grad():
+            scores = _log_probs(self.net, past, _tables(past), subjects, relations).numpy()
+        scores = scores.astype(np.float64)
+        rules, fusion = self.model.rules, self.model.fusion
+        if rules is None or fusion is None:
+            return scores
+        adj = Adjacency.before(history, week, self.n, self.r, rules.settings.windows,
+                               rules.settings.hub_degree)
+        evidence = rules.evidence(adj, subjects, relations)
+        linked = evidence.multiply(past.neighbours[subjects] > 0).tocsr()
+        return scores + fusion.linked * linked.toarray() + fusion.unlinked * (evidence - linked).toarray()
