@@ -139,14 +139,14 @@ def link_prediction(findkg: Path, ranks_out: Path | None, model_path: Path | Non
         "never with the subject; *new*: the answer is in no earlier fact.",
         "", *by_group("valid", on_valid.groups), "", *by_group("test", on_test.groups), "",
         f"Chosen weights: history {history}; walk {walk}.",
-        "Learned network (`kgdecide/packs/finance/model.py`, features in `features.py`, model "
+        "Learned network (`kgdecide/score/temporal/model.py`, features in `features.py`, model "
         f"`{model.version}` on data `{model.kg_version}`, settings {model.settings}): a "
         "per-relation linear score of every entity's popularity, news activity and type fit, "
         "plus a small ReLU network over the typed temporal path features of the candidates the "
         "subject's history reaches; softmax cross-entropy over all entities, early stopping on "
         f"valid MRR ({len(epochs_run)} epochs run; valid MRR by epoch "
         + ", ".join(f"{e['valid']['mrr']:.4f}" for e in epochs_run) + ").",
-        f"Temporal rules (`kgdecide/packs/finance/rules.py`, {rules.settings}): "
+        f"Temporal rules (`kgdecide/score/temporal/rules.py`, {rules.settings}): "
         f"{len(kept)} rules with a non-zero confidence ({lengths[1]} of one edge, {lengths[2]} of "
         f"two, {lengths[3]} of three) from {rules.extra.get('walked_bodies', '?')} bodies walked. "
         "Most confident: " + "; ".join(f"`{x.describe(kg.relations)}` {x.confidence:.2f}" for x in top)
