@@ -174,6 +174,21 @@ class RuleSet:
             out = out + placed @ acc
         return out.tocsr()
 
+    def explain(self, adj: Adjacency, subject: int, head: int, obj: int,
+                limit: int = 5) -> list[tuple[Rule, list[int]]]:
+        """The rules of ``head`` whose body reaches ``obj`` from ``subject`` (most confident
+        first, at most ``limit``), each with one grounding: the entities ``[subject, ..., obj]``
+        its body edges pass through."""
+        out = []
+        start = np.array([subject])
+        for rule in sorted(self.by_head(head), key=lambda x: -x.confidence):
+            if reach(adj, start, rule.body, rule.window)[0, obj] == 0:
+                continue
+            out.append((rule, _grounding(adj, subject, rule, obj)))
+            if len(out) >= limit:
+                break
+        return out
+
     def to_json(self) -> dict[str, Any]:
         return {"r": self.r, "settings": {**asdict(self.settings),
                                           "windows": list(self.settings.windows)},
@@ -187,6 +202,18 @@ class RuleSet:
         rules = [Rule(**{**rule, "body": tuple(rule["body"])}) for rule in data["rules"]]
         extra = {k: v for k, v in data.items() if k not in ("r", "settings", "rules")}
         return cls(int(data["r"]), rules, RuleSettings(**known), extra)
+
+
+def _grounding(adj: Adjacency, subject: int, rule: Rule, obj: int) -> list[int]:
+    """One path ``[subject, z1, ..., obj]`` along ``rule.body`` (inner nodes passable), found by
+    walking back from ``obj`` through the entities each body prefix reaches."""
+    start = np.array([subject])
+    path = [obj]
+    for k in range(len(rule.body) - 1, 0, -1):
+        before = reach(adj, start, rule.body[:k], rule.window).toarray()[0] > 0
+        into = adj.matrix(rule.body[k])[:, path[0]].toarray().ravel() > 0
+        path.insert(0, int(np.flatnonzero(before & into & adj.passable)[0]))
+    return [subject, *path]
 
 
 # --- walks --------------------------------------------------------------------------------------

@@ -173,3 +173,16 @@ def test_the_registered_predictor_ranks_as_the_evaluation_does(kg: FinDKG, model
         at = np.flatnonzero(rows[:, 3] == t)
         scores = predictor.scores(kg.all_quads, t, rows[at, 0], rows[at, 1])
         np.testing.assert_allclose(raw_ranks(scores, rows[at, 2]), got.fused[0, at])
+
+
+def test_explain_names_the_rules_that_reach_the_object_with_a_path_along_each_body() -> None:
+    # 0 -r0-> 1 -r1-> 2 and 0 -r0-> 3 -r1-> 2: the two-edge rule reaches 2; the one-edge one does not.
+    quads = np.array([[0, 0, 1, 0], [1, 1, 2, 0], [0, 0, 3, 0], [3, 1, 2, 0]])
+    rules = RuleSet(R, [Rule(0, (0, 1), 0, confidence=0.3), Rule(0, (0,), 0, confidence=0.6),
+                        Rule(1, (0, 1), 0, confidence=0.9)])
+    adj = Adjacency.before(quads, 1, 4, R, (0,), 1000)
+    got = rules.explain(adj, 0, 0, 2)
+    assert [(rule.body, path) for rule, path in got] == [((0, 1), [0, 1, 2])]
+    adj.passable[1] = False
+    assert [path for _, path in rules.explain(adj, 0, 0, 2)] == [[0, 3, 2]]
+    assert [rule.body for rule, _ in rules.explain(adj, 0, 0, 1)] == [(0,)]
