@@ -1,6 +1,11 @@
-"""Training the learned temporal scorer: softmax cross-entropy over all entities for the true
-object, mini-batches of queries of one week at a time, ``torch.optim.Adam``, early stopping on the
-validation split's MRR.
+"""Training the learned temporal scorer, in three steps: temporal rules from the training split
+(:func:`~kgdecide.score.temporal.rules.learn_rules`); the network, by softmax cross-entropy over
+all entities for the true object, in mini-batches of one week's queries (``torch.optim.Adam``),
+early-stopping on the validation split's MRR; then the fusion of the two with the best validation
+MRR. Memory is bounded by one week's history (sparse) and one batch's (queries x entities) scores.
+
+``torch.optim`` imports ``torch._dynamo`` on the first ``step`` (about 5 s on a busy 2-core
+machine, once per process): small against a training run, noticeable in a test process.
 """
 
 from __future__ import annotations
