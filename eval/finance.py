@@ -156,13 +156,14 @@ def link_prediction(findkg: Path, ranks_out: Path | None, model_path: Path | Non
         f"linked to the subject before, {model.fusion.unlinked:g} for the rest, the best of "
         f"{len(extra.get('fusion_tried', {}))} weight pairs on valid "
         f"(valid MRR {extra.get('valid_fusion', {}).get('mrr', float('nan')):.4f}).",
-        f"Time: baseline {tuned:.0f} s tuning on valid, {baseline_s:.0f} s in all; training "
-        f"{extra.get('train_seconds', float('nan')):.0f} s wall / "
-        f"{extra.get('train_cpu_seconds', float('nan')):.0f} s CPU (rules "
+        f"Time (wall): baseline {tuned:.0f} s tuning on valid, {baseline_s:.0f} s in all; training "
+        f"{extra.get('train_seconds', float('nan')):.0f} s (rules "
         f"{extra.get('rules_seconds', float('nan')):.0f} s, network "
         f"{extra.get('network_seconds', float('nan')):.0f} s, fusion on valid "
-        f"{extra.get('fusion_seconds', float('nan')):.0f} s); scoring valid + test {score_s:.0f} s. "
-        f"Load average {' '.join(str(x) for x in os.getloadavg())} at the end of this run, "
+        f"{extra.get('fusion_seconds', float('nan')):.0f} s; "
+        f"{extra.get('train_cpu_seconds', float('nan')):.0f} s of CPU in all); scoring valid + test "
+        f"{score_s:.0f} s. Load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end "
+        "of this run, "
         f"{' '.join(str(x) for x in extra.get('load_average', []))} at the end of training "
         "(2 CPU cores shared by several engineers: wall times are noisy).",
         "Targets test MRR >= 0.25 and Hits@10 >= 0.40 (fusion): "
@@ -187,6 +188,7 @@ def scale(models: Sequence[str]) -> list[str]:
     lines = ["| folder | training rows | peak RSS (MB) | wall s | CPU s | rules s | network s "
              "| epochs | fusion on valid s | valid MRR (fusion) | load average at the end |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    reports: list[tuple[str, dict]] = []
     for item in models:
         label, _, path = item.partition("=")
         extra = LearnedScorer.from_path(Path(path)).extra
@@ -199,6 +201,15 @@ def scale(models: Sequence[str]) -> list[str]:
             f"{extra.get('fusion_seconds', float('nan')):.0f} | "
             f"{extra.get('valid_fusion', {}).get('mrr', float('nan')):.4f} | "
             f"{' '.join(str(x) for x in extra.get('load_average', []))} |")
+        reports.append((label, extra))
+    for label, extra in reports:
+        peak, wall = extra.get("peak_rss_mb", float("nan")), extra.get("train_seconds", float("nan"))
+        load = extra.get("load_average", [float("nan")])[0]
+        lines += ["", f"{label} against the targets (6 GB, 20 minutes on 2 cores): peak RSS {peak} MB, "
+                  + ("met" if peak <= 6 * 1024 else "**not met**") + f"; {wall / 60:.0f} minutes of wall "
+                  + ("time, met" if wall <= 20 * 60 else "time, **not met** as measured")
+                  + f" (load average {load} on 2 cores; the process used "
+                  f"{extra.get('train_cpu_seconds', float('nan')):.0f} s of CPU)."]
     return lines
 
 
@@ -327,8 +338,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "../shared/data/finance/findkg .cache/findkg-2x --times 2`, same entities and "
             "relations), a scale test only. The network stops after `--max-minutes` (default 20) "
             "of wall time and keeps its best epoch.", "", *scale(args.scale_model), "",
-            "Command: `.venv/bin/python eval/finance.py --only scale --scale-model 1x=MODEL_1X "
-            "--scale-model 2x=MODEL_2X`"]
+            "Commands: `kgdecide finance train ../shared/data/finance/findkg --out .cache/m1x.npz` "
+            "and `kgdecide finance train .cache/findkg-2x --out .cache/m2x.npz` (run at the same "
+            "time), then `.venv/bin/python eval/finance.py --only scale --scale-model "
+            "\"1x (FinDKG)=.cache/m1x.npz\" --scale-model \"2x (FinDKG tiled)=.cache/m2x.npz\"`"]
     if "linking" in only:
         sections[TITLES[2]] = linking(args.store)
     text = "\n".join(line for title, body in sections.items() for line in (title, "", *body, ""))
