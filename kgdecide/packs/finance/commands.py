@@ -174,12 +174,14 @@ def predict_command(settings: Settings, store: str, as_of: str | None, entity: s
 @click.option("--epochs", default=6, show_default=True, type=click.IntRange(1, 100))
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--max-minutes", default=20.0, show_default=True, type=click.FloatRange(0.1),
-              help="Stop training after this long (the best epoch so far is kept).")
+              help="Stop the network's training after this long (the best epoch so far is kept); "
+                   "learning the temporal rules before and choosing the fusion after take longer.")
 @click.pass_obj
 def train_command(settings: Settings, folder: Path, out: Path | None, epochs: int, seed: int,
                   max_minutes: float) -> None:
-    """Train the learned temporal scorer on FOLDER (FinDKG format): train split, early stopping
-    on valid MRR; prints each epoch's valid metrics."""
+    """Train the temporal link predictor on FOLDER (FinDKG format): temporal rules from the train
+    split, the network on train with early stopping on valid MRR (prints each epoch's valid
+    metrics), then the fusion of the two with the best valid MRR."""
     from kgdecide.packs.finance.build import read_findkg
     from kgdecide.packs.finance.learned import LearnSettings, train
 

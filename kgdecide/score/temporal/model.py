@@ -68,7 +68,9 @@ class LearnSettings:
     #: Share of the training weeks used only as history, not as queries: the first weeks have
     #: little history, unlike the weeks scored later (0.4 of FinDKG's 100: from week 40).
     warmup: float = 0.4
-    max_minutes: float = 20.0  #: stop training (keep the best epoch) after this long
+    #: stop the network's training after this long (wall time; the best epoch so far is kept;
+    #: learning the rules before and choosing the fusion after come on top)
+    max_minutes: float = 20.0
     seed: int = 0
     threads: int = 1  #: torch threads (1 was 2-3x faster than 2 on a shared 2-core machine)
 
