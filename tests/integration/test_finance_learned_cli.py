@@ -79,6 +79,12 @@ def test_train_then_eval_learned_writes_one_rank_per_test_row(folder: Path, tmp_
         assert 1 <= float(fields[4]) <= N
     mrr = float(line.split("MRR ")[1].split()[0])
     assert mrr == pytest.approx(np.mean([1 / float(x.split("\t")[4]) for x in lines[1:]]), abs=1e-4)
+    # the same model scores by its temporal rules and by their fusion with the network
+    assert "candidate rules" in trained.output and "fusion Fusion(" in trained.output
+    for part in ("rules", "fusion"):
+        result = _run("--home", str(tmp_path), "finance", "eval", str(folder), "--split", "test",
+                      "--scorer", part, "--model", str(model))
+        assert any(x.startswith(part) and "MRR" in x for x in result.output.splitlines())
 
 
 def test_default_model_lives_under_home(folder: Path, tmp_path: Path) -> None:

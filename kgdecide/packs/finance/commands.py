@@ -174,12 +174,14 @@ def predict_command(settings: Settings, store: str, as_of: str | None, entity: s
 @click.option("--epochs", default=6, show_default=True, type=click.IntRange(1, 100))
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--max-minutes", default=20.0, show_default=True, type=click.FloatRange(0.1),
-              help="Stop training after this long (the best epoch so far is kept).")
+              help="Stop the network's training after this long (the best epoch so far is kept); "
+                   "learning the temporal rules before and choosing the fusion after take longer.")
 @click.pass_obj
 def train_command(settings: Settings, folder: Path, out: Path | None, epochs: int, seed: int,
                   max_minutes: float) -> None:
-    """Train the learned temporal scorer on FOLDER (FinDKG format): train split, early stopping
-    on valid MRR; prints each epoch's valid metrics."""
+    """Train the temporal link predictor on FOLDER (FinDKG format): temporal rules from the train
+    split, the network on train with early stopping on valid MRR (prints each epoch's valid
+    metrics), then the fusion of the two with the best valid MRR."""
     from kgdecide.packs.finance.build import read_findkg
     from kgdecide.packs.finance.learned import LearnSettings, train
 
@@ -188,7 +190,8 @@ def train_command(settings: Settings, folder: Path, out: Path | None, epochs: in
                    + f"  ({e.seconds:.0f} s)")
 
     kg = read_findkg(folder)
-    model = train(kg, LearnSettings(epochs=epochs, seed=seed, max_minutes=max_minutes), report)
+    model = train(kg, LearnSettings(epochs=epochs, seed=seed, max_minutes=max_minutes), report,
+                  say=click.echo)
     path = out or _default_model(settings)
     model.save(path)
     click.echo(f"wrote {path} (model {model.version}, data {model.kg_version}, "
@@ -209,9 +212,10 @@ def _metrics_text(m: dict) -> str:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--split", default="test", show_default=True, type=click.Choice(["valid", "test"]))
 @click.option("--scorer", default="history", show_default=True,
-              type=click.Choice(["history", "learned"]),
-              help="history: the baseline (weights tuned on valid, also history+ppr); learned: "
-                   "the model from `kgdecide finance train`.")
+              type=click.Choice(["history", "learned", "rules", "fusion"]),
+              help="history: the baseline (weights tuned on valid, also history+ppr); learned, "
+                   "rules, fusion: the network, the temporal rules or their fusion from the model "
+                   "`kgdecide finance train` wrote.")
 @click.option("--model", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The learned model (default $KGDECIDE_HOME/models/finance-learned.npz).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write one rank per row here.")
@@ -225,8 +229,8 @@ def eval_command(settings: Settings, folder: Path, split: str, scorer: str, mode
     from kgdecide.packs.finance.evaluate import evaluate, tune, write_ranks
 
     kg = read_findkg(folder)
-    if scorer == "learned":
-        _eval_learned(kg, split, model or _default_model(settings), out)
+    if scorer != "history":
+        _eval_learned(kg, split, model or _default_model(settings), out, scorer)
         return
     history, walk, _ = tune(kg, "valid")
     result = evaluate(kg, split, [history, walk])
@@ -238,16 +242,16 @@ def eval_command(settings: Settings, folder: Path, split: str, scorer: str, mode
         click.echo(f"wrote {out}")
 
 
-def _eval_learned(kg: Any, split: str, path: Path, out: Path | None) -> None:
+def _eval_learned(kg: Any, split: str, path: Path, out: Path | None, part: str) -> None:
     from kgdecide.packs.finance.evaluate import write_ranks
     from kgdecide.packs.finance.learned import LearnedScorer, rank_split
     from kgdecide.packs.finance.predict import metrics
 
     learned = LearnedScorer.from_path(path)
     learned.check(kg, path)
-    ranks = rank_split(learned, kg, split)
+    ranks = rank_split(learned, kg, split, part=part)
     m = metrics(ranks)
-    click.echo(f"{'learned':12s} {_metrics_text(m)}  ({m['n']} rows; model {learned.version})")
+    click.echo(f"{part:12s} {_metrics_text(m)}  ({m['n']} rows; model {learned.version})")
     if out is not None:
         write_ranks(out, kg, split, ranks.tolist())
         click.echo(f"wrote {out}")

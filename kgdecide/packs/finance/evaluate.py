@@ -4,7 +4,7 @@ For each row ``(s, r, o, t)`` of a split, predict the object of ``(s, r, ?, t)``
 entity, rank ``o`` raw (no filtering of other true objects) with ties at the average rank, history
 = every fact of train/valid/test dated before week ``t``. Report MRR and Hits@1/3/10.
 
-:func:`tune` picks :class:`~kgdecide.packs.finance.predict.TemporalWeights` on the validation
+:func:`tune` picks :class:`~kgdecide.score.temporal.history.TemporalWeights` on the validation
 split by grid search; :func:`evaluate` scores one split with given weights.
 """
 
@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kgdecide.packs.finance.build import FinDKG
-from kgdecide.packs.finance.predict import History, TemporalWeights, combine, metrics, raw_ranks
+from kgdecide.score.temporal.base import metrics, raw_ranks
+from kgdecide.score.temporal.history import History, TemporalWeights, combine
 
 logger = logging.getLogger(__name__)
 
