@@ -33,10 +33,11 @@ def _default(name: str) -> Path | None:
 @click.option("--store", default="finance", show_default=True,
               help="A store name (under --home) or a directory path.")
 @click.option("--findkg", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              envvar="KGDECIDE_FINDKG", show_envvar=True,
               help="A FinDKG folder (entity2id.txt, relation2id.txt, train/valid/test.txt). FinDKG "
                    "is GPL-3.0 and non-commercial: it is read from where you keep it, never "
-                   "copied. Default, for development only: ../shared/data/finance/findkg when "
-                   "present.")
+                   "copied. Default: $KGDECIDE_FINDKG, else (for development) "
+                   "../shared/data/finance/findkg when present.")
 @click.option("--symbols", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="US-Stock-Symbols folder (nasdaq/, nyse/, amex/ *_full_tickers.json); default "
                    "../shared/data/finance/us-stock-symbols when present.")
