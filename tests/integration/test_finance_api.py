@@ -65,6 +65,54 @@ def test_exposure_answers_each_portfolio(client: FlaskClient, key: dict[str, str
     assert second["result"] is None and second["error"]["field"] == "portfolios.1.holdings"
 
 
+def test_exposure_shows_shares_of_the_total_and_percentiles_among_listed_companies(
+        client: FlaskClient, key: dict[str, str], store: EmbeddedStore) -> None:
+    import datetime as dt
+
+    from kgdecide.packs.finance.analysis import FinanceGraph
+
+    body = {"event": "Virus Outbreak", "as_of": "2018-02-12", "portfolios": [
+        {"id": "three", "holdings": [{"id": "ACME", "weight": 2}, {"id": "GLBX", "weight": 1},
+                                     {"id": "Initech", "weight": 1}]}]}
+    result = _post(client, "exposure", body, key).get_json()["results"][0]["result"]
+    holdings = result["holdings"]
+    assert sum(h["share"] for h in holdings) == pytest.approx(1.0)
+    for h in holdings:
+        assert h["share"] == pytest.approx(h["weighted_exposure"] / result["total_exposure"])
+    # The percentile, recomputed here node by node: listed companies strictly less exposed.
+    fg = FinanceGraph.from_store(store)
+    view, hubs = fg.view(dt.date(2018, 2, 12))
+    scores = fg.walk(view, hubs, [fg.graph.index["FINDKG:0"]])
+    ticker = fg.graph.node_columns["ticker"]
+    listed = [int(r) for r in fg.company_rows() if ticker.get(int(r)) is not None]
+    exposures = [float(scores[fg.company_aliases(r)].sum()) for r in listed]
+    assert result["listed_companies"] == {"count": len(listed),
+                                          "reached": sum(e > 0 for e in exposures)}
+    for h in holdings:
+        below = sum(e < h["exposure"] * (1 - 1e-9) for e in exposures)
+        assert h["percentile"] == round(100 * below / len(listed), 1)
+    by_exposure = sorted(holdings, key=lambda h: h["exposure"])
+    assert [h["percentile"] for h in by_exposure] == sorted(h["percentile"] for h in holdings)
+    assert by_exposure[-1]["percentile"] > 0 and result["listed_companies"]["reached"] > 1
+    assert all(h["percentile"] == 0 for h in holdings if h["exposure"] == 0)
+
+
+def test_a_date_after_the_news_is_answered_with_a_note(client: FlaskClient, key: dict[str, str]) -> None:
+    body = {"event": "Virus Outbreak", "as_of": "2030-01-01", "portfolios": [PORTFOLIO]}
+    result = _post(client, "exposure", body, key).get_json()["results"][0]["result"]
+    assert any("news ends" in note for note in result["notes"])
+
+
+def test_unknown_identifiers_are_named(client: FlaskClient, key: dict[str, str]) -> None:
+    body = {"event": "Virus Outbreak", "portfolios": [
+        {"id": "some", "holdings": [{"id": "ACME"}, {"id": "NOPE1"}]},
+        {"id": "none", "holdings": [{"id": "NOPE2"}, {"id": "NOPE3"}]}]}
+    some, none = _post(client, "exposure", body, key).get_json()["results"]
+    assert [u["identifier"] for u in some["result"]["unresolved"]] == ["NOPE1"]
+    assert "NOPE2" in none["error"]["message"] and "NOPE3" in none["error"]["message"]
+    assert none["error"]["field"] == "portfolios.1.holdings"
+
+
 def test_exposure_cursor_pages(client: FlaskClient, key: dict[str, str]) -> None:
     body = {"event": "Virus Outbreak", "as_of": "2018-02-12", "portfolios": [PORTFOLIO], "limit": 1}
     page1 = _post(client, "exposure", body, key).get_json()["results"][0]["result"]

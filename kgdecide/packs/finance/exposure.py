@@ -8,6 +8,12 @@ ticker). Hubs (indices, exchanges, listing sectors, and any node with more than
 ``max_degree`` neighbours on that date, e.g. "United States") are never crossed, so answers are
 specific. ``weighted_exposure`` = weight x exposure ranks the holdings.
 
+The raw scores mean nothing to a reader, so each holding also gets two relative figures:
+``share``, its weighted exposure as a share of the portfolio's total, and ``percentile``, the
+percentage of listed companies (companies with a ticker; every company when the graph has no
+listings) whose exposure to the same event on the same date is strictly lower. A holding no walk
+reaches is at percentile 0; the most exposed listed company is just under 100.
+
 Portfolio rules (documented behaviour): weights are optional (missing: equal weights); negative
 weights are refused; weights that do not sum to 1 are rescaled to sum to 1 and a note says so;
 a holding that cannot be resolved is reported in ``unresolved`` with the reason, the others are
@@ -19,11 +25,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from kgdecide.errors import InvalidQuery, KgdecideError
 from kgdecide.packs.finance.analysis import FinanceGraph, path_json
@@ -83,6 +92,7 @@ def exposure(fg: FinanceGraph, portfolio: Portfolio, target: Target, as_of: dt.d
     offset = decode_cursor(cursor, fg.version, key)
     chosen, next_cursor = page(order.tolist(), offset, limit, fg.version, key)
     total = float(weighted.sum())
+    universe = np.sort(listed_exposures(fg, scores))
     items = []
     for rank, i in enumerate(chosen, offset + 1):
         row = rows[i]
@@ -97,6 +107,7 @@ def exposure(fg: FinanceGraph, portfolio: Portfolio, target: Target, as_of: dt.d
             "weight": round(float(weights[i]), 6), "exposure": float(raw[i]),
             "weighted_exposure": float(weighted[i]),
             "share": float(weighted[i] / total) if total > 0 else 0.0,
+            "percentile": _percentile(universe, float(raw[i])),
             "paths": [path_json(p) for p in paths],
         })
     if total == 0:
@@ -106,7 +117,10 @@ def exposure(fg: FinanceGraph, portfolio: Portfolio, target: Target, as_of: dt.d
             "graph_version": fg.version,
             "event": {"text": target.text, "resolved_by": target.how,
                       "nodes": [fg.node_ref(r) for r in target.rows]},
-            "total_exposure": total, "holdings": items, "unresolved": unresolved,
+            "total_exposure": total,
+            "listed_companies": {"count": int(universe.size),
+                                 "reached": int(np.count_nonzero(universe > 0))},
+            "holdings": items, "unresolved": unresolved,
             "notes": list(notes + more_notes), "next_cursor": next_cursor}
 
 
@@ -164,6 +178,58 @@ def _resolve_holdings(fg: FinanceGraph, portfolio: Portfolio
     if any(x is not None for x in given) and abs(w.sum() - 1.0) > 1e-6:
         notes = (f"weights summed to {w.sum():.6g}, not 1; they were rescaled to sum to 1",)
     return rows, w / w.sum(), unresolved, notes, given_ids
+
+
+def listed_exposures(fg: FinanceGraph, scores: np.ndarray) -> np.ndarray:
+    """The exposure of every listed company (its score summed over its ``listed_as`` aliases, as
+    for a holding), one per listed company, from one walk's ``scores``."""
+    return np.asarray(_listed_matrix(fg) @ scores).ravel()
+
+
+_LISTED: weakref.WeakKeyDictionary[FinanceGraph, sp.csr_matrix] = weakref.WeakKeyDictionary()
+_LISTED_LOCK = threading.Lock()
+
+
+def _listed_matrix(fg: FinanceGraph) -> sp.csr_matrix:
+    """[listed companies x nodes], 1 where the node is the company or one of its aliases; built
+    once per graph."""
+    with _LISTED_LOCK:
+        matrix = _LISTED.get(fg)
+    if matrix is not None:
+        return matrix
+    g = fg.graph
+    companies = fg.company_rows()
+    column = g.node_columns.get("ticker")
+    listed = companies
+    if column is not None:
+        with_ticker = np.array([column.get(int(r)) is not None for r in companies], dtype=bool)
+        if with_ticker.any():
+            listed = companies[with_ticker]
+    rows, cols = [], []
+    for i, row in enumerate(listed.tolist()):
+        aliases = fg.company_aliases(row)
+        rows.append(np.full(len(aliases), i))
+        cols.append(aliases)
+    if rows:
+        r, c = np.concatenate(rows), np.concatenate(cols)
+    else:
+        r, c = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    matrix = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(listed), len(g)))
+    with _LISTED_LOCK:
+        _LISTED[fg] = matrix
+    return matrix
+
+
+def _percentile(ordered: np.ndarray, value: float) -> float:
+    """Percentage of ``ordered`` (ascending) strictly below ``value``, to one decimal.
+
+    >>> _percentile(np.array([0.0, 0.0, 1.0, 2.0]), 2.0), _percentile(np.array([0.0, 1.0]), 0.0)
+    (75.0, 0.0)
+    """
+    if ordered.size == 0:
+        return 0.0
+    below = int(np.searchsorted(ordered, value * (1 - 1e-9), side="left"))
+    return round(100.0 * below / ordered.size, 1)
 
 
 def _key(portfolio: Portfolio, target: Target, day: dt.date | None) -> str:
