@@ -178,3 +178,59 @@ def test_without_a_finance_graph_the_app_starts_and_finance_answers_503(
     assert response.headers["Retry-After"]
     assert "kgdecide build finance" in response.get_data(as_text=True)
     assert str(tmp_path) not in response.get_data(as_text=True)  # no server path leaks
+
+
+def test_entities_are_found_by_identifier_and_by_the_start_of_a_word(
+        client: FlaskClient, key: dict[str, str]) -> None:
+    def found(query: str) -> list[str]:
+        response = client.get(f"/api/v1/finance/entities?{query}", headers=key)
+        assert response.status_code == 200, response.get_json()
+        return [item["id"] for item in response.get_json()["items"]]
+
+    assert found("q=acme")[0] == "TICKER:ACME"  # the ticker first, then the names
+    assert found("q=outbr") == ["FINDKG:0"]  # "Virus Outbreak": a word starts with it
+    assert found("q=utbreak") == []  # not from the middle of a word
+    assert found("q=FINDKG:12") == ["FINDKG:12"]
+    assert found("q=o&type=Event") and all(i.startswith("FINDKG:") for i in found("q=o&type=Event"))
+    bad = client.get("/api/v1/finance/entities?q=o&type=Spaceship", headers=key)
+    assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "type"
+
+
+def test_each_predicted_link_says_why(client: FlaskClient, key: dict[str, str]) -> None:
+    items = _post(client, "predict", {"entity": "FINDKG:0", "as_of": "2018-02-12"}, key).get_json()["items"]
+    assert items
+    for item in items:
+        features = [r for r in item["reasons"] if r["kind"] == "feature"]
+        assert features and sum(r["share"] for r in features) == pytest.approx(1.0, abs=0.01)
+        assert {r["name"] for r in features} == {n for n, v in item["features"].items() if v > 0}
+
+
+def _signed_in(app: Flask, role: str) -> tuple[FlaskClient, str]:
+    """A client signed in through the form (with its CSRF token) and the page's CSRF token."""
+    import re
+
+    app.extensions["kgdecide"].users.create(f"u-{role}", role, "a long enough password")
+    client = app.test_client()
+    form = client.get("/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    signed = client.post("/sign-in", data={"username": f"u-{role}", "password": "a long enough password",
+                                           "csrf_token": token})
+    assert signed.status_code == 303
+    page = client.get("/finance/")
+    meta = re.search(r'name="csrf-token" content="([^"]+)"', page.get_data(as_text=True))
+    return client, meta.group(1) if meta else ""
+
+
+def test_the_analyst_page_and_its_calls_need_a_signed_in_analyst(app: Flask) -> None:
+    assert app.test_client().get("/finance/").status_code == 303  # to the sign-in form
+    analyst, token = _signed_in(app, "analyst")
+    page = analyst.get("/finance/")
+    assert page.status_code == 200 and 'id="exposure-form"' in page.get_data(as_text=True)
+    assert 'min="2018-01-01"' in page.get_data(as_text=True)  # the graph's first week
+    body = {"event": "Virus Outbreak", "portfolios": [PORTFOLIO]}
+    assert analyst.post("/finance/exposure", json=body).status_code == 400  # no CSRF token
+    answered = analyst.post("/finance/exposure", json=body, headers={"X-CSRFToken": token})
+    assert answered.status_code == 200 and answered.get_json()["results"][0]["result"]["holdings"]
+    clinician, _ = _signed_in(app, "clinician")
+    assert clinician.get("/finance/").status_code == 403
+    assert 'href="/finance/"' in clinician.get("/").get_data(as_text=True)  # the header links it

@@ -74,7 +74,7 @@ def resolve_target(fg: FinanceGraph, text: str, linker: Any = None) -> Target:
     rows = tuple(dict.fromkeys(fg.graph.row(m.node_id) for m in result.mentions))
     if not rows:
         raise InvalidQuery("event", f"no node of the finance graph was recognised in {text!r}; "
-                           "give a node id or search with GET /api/v1/search?q=")
+                           "give a node id, or find one with GET /api/v1/finance/entities?q=")
     return Target(rows, text, "linked")
 
 
