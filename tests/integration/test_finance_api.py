@@ -109,6 +109,13 @@ def test_unknown_identifiers_are_named(client: FlaskClient, key: dict[str, str])
         {"id": "none", "holdings": [{"id": "NOPE2"}, {"id": "NOPE3"}]}]}
     some, none = _post(client, "exposure", body, key).get_json()["results"]
     assert [u["identifier"] for u in some["result"]["unresolved"]] == ["NOPE1"]
+    isins = {"id": "isins", "holdings": [{"id": "ACME"}, {"id": "US0378331006"},
+                                         {"id": "US0378331005"}, {"id": "BBG000B9XRY4"}]}
+    problems = [u["problem"] for u in _post(client, "exposure", {**body, "portfolios": [isins]},
+                                            key).get_json()["results"][0]["result"]["unresolved"]]
+    assert "check digit should be 5" in problems[0]  # Apple's ISIN with a typo
+    assert "valid ISIN this graph does not know" in problems[1]
+    assert "FIGI this graph does not know" in problems[2]
     assert "NOPE2" in none["error"]["message"] and "NOPE3" in none["error"]["message"]
     assert none["error"]["field"] == "portfolios.1.holdings"
 
@@ -162,6 +169,12 @@ def test_endpoints_make_a_valid_openapi_document(client: FlaskClient) -> None:
     for route in ("exposure", "related", "predict"):
         operation = document["paths"][f"/finance/{route}"]["post"]
         assert operation["security"] == [{"ApiKey": []}] and "requestBody" in operation
+    entities = document["paths"]["/finance/entities"]["get"]
+    assert {p["name"] for p in entities["parameters"]} == {"q", "type", "limit"}
+    assert entities["x-permission"] == "finance"
+    # the page and its calls (below /finance/, signed-in) are not API operations
+    assert {p for p in document["paths"] if "finance" in p} == \
+        {"/finance/exposure", "/finance/related", "/finance/predict", "/finance/entities"}
 
 
 def test_without_a_finance_graph_the_app_starts_and_finance_answers_503(

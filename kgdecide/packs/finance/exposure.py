@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import threading
 import weakref
 from collections.abc import Sequence
@@ -167,7 +168,8 @@ def _resolve_holdings(fg: FinanceGraph, portfolio: Portfolio
             given_ids.append(h.identifier)
             weights.append(1.0 if h.weight is None else float(h.weight))
         except InvalidQuery as e:
-            unresolved.append({"identifier": h.identifier, "problem": e.problem})
+            unresolved.append({"identifier": h.identifier,
+                               "problem": _identifier_problem(h.identifier) or e.problem})
     if not rows:
         raise InvalidQuery("holdings", "none of the holdings is known: " +
                            "; ".join(f"{u['identifier']!r}" for u in unresolved[:5]))
@@ -230,6 +232,38 @@ def _percentile(ordered: np.ndarray, value: float) -> float:
         return 0.0
     below = int(np.searchsorted(ordered, value * (1 - 1e-9), side="left"))
     return round(100.0 * below / ordered.size, 1)
+
+
+_ISIN = re.compile(r"[A-Z]{2}[A-Z0-9]{9}[0-9]")
+_FIGI = re.compile(r"BBG[0-9BCDFGHJKLMNPQRSTVWXYZ]{9}")
+
+
+def _identifier_problem(identifier: str) -> str | None:
+    """What is wrong with an ISIN or FIGI the graph does not know: a wrong check digit, or a
+    well-formed one that none of the graph's sources gives (None for other identifiers).
+
+    >>> _identifier_problem("US0378331006")
+    "'US0378331006' is not a valid ISIN: its check digit should be 5; check for a typo"
+    >>> _identifier_problem("AAPL") is None
+    True
+    """
+    text = identifier.strip().upper()
+    if _FIGI.fullmatch(text):
+        return (f"{identifier!r} is a FIGI this graph does not know (none of its sources gives "
+                "FIGIs); give the ticker instead")
+    if _ISIN.fullmatch(text):
+        digits = "".join(str(int(c, 36)) for c in text[:11])
+        total = 0
+        for i, d in enumerate(reversed(digits)):
+            n = int(d) * (2 if i % 2 == 0 else 1)
+            total += n // 10 + n % 10
+        check = (10 - total % 10) % 10
+        if int(text[11]) != check:
+            return (f"{identifier!r} is not a valid ISIN: its check digit should be {check}; "
+                    "check for a typo")
+        return (f"{identifier!r} is a valid ISIN this graph does not know (its ISINs come from "
+                "13F filings only); give the ticker instead")
+    return None
 
 
 def _key(portfolio: Portfolio, target: Target, day: dt.date | None) -> str:
