@@ -4,7 +4,7 @@
 :data:`ROUTES` declares each route (path, request and response models, permission, handler);
 :data:`kgdecide.packs.PACKS` points the web app at it, and :mod:`kgdecide.web.packs` builds the
 Flask views and the OpenAPI entries from it. The web app opens the finance store once at start
-and calls :func:`open_state` with it; the linker (for event text) is built on first use. Every
+and calls :func:`open_state` with it, which also builds the linker for event text. Every
 route needs a key whose role allows ``finance``; bodies are parsed strictly (unknown fields are a
 400 naming them) and errors go through the app's one error handler. Nothing here imports Flask.
 """
@@ -119,7 +119,7 @@ class FinanceState:
     graph: Any  #: a FinanceGraph
     linker: Any = None
     lock: threading.Lock = field(default_factory=threading.Lock)
-    entities: Any = None  #: the analyst page's search index, built on first use
+    entities: Any = None  #: the analyst page's search index, built by open_state
 
     def get_entities(self) -> Any:
         with self.lock:
@@ -139,10 +139,15 @@ class FinanceState:
 
 
 def open_state(store: Any) -> FinanceState:
-    """The routes' state over the finance store (a GraphStore), built once when the app starts."""
+    """The routes' state over the finance store (a GraphStore), built once when the app starts,
+    with the linker for event text and the entity search index: built before the server's
+    workers fork, they are shared, and no request waits for them."""
     from kgdecide.packs.finance.analysis import FinanceGraph
 
-    return FinanceState(FinanceGraph.from_store(store))
+    state = FinanceState(FinanceGraph.from_store(store))
+    state.get_linker()
+    state.get_entities()
+    return state
 
 
 def exposure_answer(state: FinanceState, body: ExposureRequest) -> dict[str, Any]:
@@ -153,7 +158,7 @@ def exposure_answer(state: FinanceState, body: ExposureRequest) -> dict[str, Any
     from kgdecide.packs.finance.temporal import parse_date
 
     day = parse_date(body.as_of)
-    target = resolve_target(state.graph, body.event, state.get_linker())
+    target = resolve_target(state.graph, body.event, state.get_linker)
     portfolios = [Portfolio(p.id, tuple(Holding(h.id, None if h.weight is None else float(h.weight))
                                         for h in p.holdings)) for p in body.portfolios]
     if body.cursor is not None:

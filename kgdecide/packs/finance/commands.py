@@ -134,7 +134,7 @@ def exposure_command(settings: Settings, store: str, as_of: str | None, event: s
         except ValueError:
             raise click.BadParameter(f"{item!r}: the weight after '=' is not a number",
                                      param_hint="--holding") from None
-    target = resolve_target(fg, event, _linker(fg))
+    target = resolve_target(fg, event, lambda: _linker(fg))
     _print(exposure(fg, Portfolio("cli", tuple(parsed)), target, parse_date(as_of), limit))
 
 

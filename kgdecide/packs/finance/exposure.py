@@ -65,11 +65,18 @@ class Target:
 
 
 def resolve_target(fg: FinanceGraph, text: str, linker: Any = None) -> Target:
-    """An event/entity as an id or exact name, else the nodes the linker finds in the text."""
+    """An event/entity as an id or exact name, else the nodes the linker finds in the text.
+
+    ``linker`` is a linker, or a function returning one (or None), called only when the text is
+    not an id or exact name: building a linker over the whole graph takes seconds."""
     try:
         return Target((fg.resolve(text, "event"),), text, "id" if text in fg.graph.index else "name")
     except InvalidQuery as e:
-        if linker is None or "ambiguous" in e.problem:
+        if "ambiguous" in e.problem:
+            raise
+        if callable(linker):
+            linker = linker()
+        if linker is None:
             raise
     result = linker.link(text)
     rows = tuple(dict.fromkeys(fg.graph.row(m.node_id) for m in result.mentions))
