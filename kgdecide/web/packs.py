@@ -64,10 +64,8 @@ def _blueprint(pack: Pack) -> Blueprint:
     bp = Blueprint(f"{pack.name}_api", __name__, url_prefix="/api/v1")
     routes = Routes(bp, auth=KEY)
     for route in _routes(pack):
-        declare = routes.post if route.method == "post" else routes.get
-        model = {"body": route.request} if route.method == "post" else {"query": route.request}
-        declare(route.path, route.operation_id, route.summary, permission=route.permission,
-                response=route.response, **model)(_view(pack, route))
+        _declare(routes, route, route.path, route.operation_id, route.summary, _view(pack, route),
+                 response=route.response)
 
     @bp.record_once
     def _load(setup: Any) -> None:
@@ -104,14 +102,18 @@ def _page_blueprint(pack: Pack) -> Blueprint:
     for route in _routes(pack):
         rule = route.path.removeprefix(page.path) if route.path.startswith(page.path + "/") \
             else route.path
-        declare = routes.post if route.method == "post" else routes.get
-        model = {"body": route.request} if route.method == "post" else {"query": route.request}
-        name = "page" + route.operation_id[0].upper() + route.operation_id[1:]
-        view = _view(pack, route)
-        view.__name__ = name
-        declare(rule, name, f"As {route.method.upper()} /api/v1{route.path}.",
-                permission=route.permission, **model)(view)
+        _declare(routes, route, rule, "page" + route.operation_id[0].upper() + route.operation_id[1:],
+                 f"As {route.method.upper()} /api/v1{route.path}.", _view(pack, route))
     return bp
+
+
+def _declare(routes: Any, route: PackRoute, rule: str, name: str, summary: str,
+             view: Callable[..., Response], response: Any = None) -> None:
+    """Declare one pack route row on a blueprint's ``Routes`` under ``rule`` as endpoint ``name``."""
+    declare = routes.post if route.method == "post" else routes.get
+    model = {"body": route.request} if route.method == "post" else {"query": route.request}
+    view.__name__ = name
+    declare(rule, name, summary, permission=route.permission, response=response, **model)(view)
 
 
 def _view(pack: Pack, route: PackRoute) -> Callable[..., Response]:
