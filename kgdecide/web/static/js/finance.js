@@ -94,11 +94,6 @@
     if (x < 0.001) return "< 0.1%";
     return (100 * x).toFixed(1) + "%";
   }
-  function ordinal(p) {
-    const whole = Math.floor(p);
-    const suffix = whole % 100 >= 11 && whole % 100 <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" }[whole % 10] || "th");
-    return (Number.isInteger(p) ? String(p) : p.toFixed(1)) + suffix;
-  }
   const relationText = (r) => r.replace(/_/g, " ");
   const holdingName = (c) => (c.ticker ? c.ticker + " · " : "") + c.label;
 
@@ -176,10 +171,10 @@
   function holdingRow(h, listed) {
     const bar = el("span", { class: "bar", "aria-hidden": "true" }, el("span"));
     bar.firstChild.style.width = Math.max(0, Math.min(100, 100 * h.share)) + "%";
-    const reached = h.paths.length > 0 || h.share > 0;
+    const reached = h.exposure > 0;  // the walk reaches it (its score is never shown)
     const where = reached
       ? el("span", { title: "more exposed than " + h.percentile + "% of " + listed.count.toLocaleString() + " listed companies" },
-        ordinal(h.percentile))
+        h.percentile.toFixed(1))
       : el("span", { class: "muted" }, "not reached");
     return el("tr", { "data-id": h.company.id },
       el("td", { class: "num" }, String(h.rank)),
