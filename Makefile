@@ -20,11 +20,13 @@ clinical: setup
 
 # Build the finance KG once when the FinDKG folder is beside the checkout (or at $KGDECIDE_FINDKG);
 # listings and 13F holdings come from ../shared/data/finance when present. Without FinDKG nothing
-# is built: the app still serves, and its analyst page says how to build the graph.
+# is built, and a build that fails is reported: either way the app still serves, and its analyst
+# page says how to build the graph.
 finance: setup
 	@if [ -f "$(FINDKG)/entity2id.txt" ]; then \
 		if ! $(KGDECIDE) info --store finance >/dev/null 2>&1; then \
-			$(KGDECIDE) build finance --findkg "$(FINDKG)"; fi; \
+			$(KGDECIDE) build finance --findkg "$(FINDKG)" || \
+			echo "finance: the build failed (above); the app serves without it"; fi; \
 	else echo "finance: no FinDKG at $(FINDKG) (set KGDECIDE_FINDKG); the analyst page will say how to build it"; fi
 
 # Set up, build the clinical KG (once) and the finance KG (once, when FinDKG is there), and serve
