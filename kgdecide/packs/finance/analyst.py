@@ -15,7 +15,6 @@ reason, with its share of the score. A predictor that also gives ``rules`` (a li
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,20 +58,26 @@ def page_context(state: Any) -> dict[str, Any]:
 
 @dataclass(eq=False)
 class EntityIndex:
-    """Lower-cased labels of the finance graph, for search-as-you-type."""
+    """Lower-cased labels of the finance graph and each node's number of edges, for
+    search-as-you-type."""
 
     labels: list[str]
-    lock: threading.Lock
+    degree: np.ndarray
 
     @classmethod
     def build(cls, fg: Any) -> EntityIndex:
-        return cls([label.lower() for label in fg.graph.labels], threading.Lock())
+        g = fg.graph
+        degree = np.zeros(len(g), dtype=np.int64)
+        for rel in g.relations.values():
+            degree += np.bincount(rel.subjects, minlength=len(g)) + np.bincount(rel.objects, minlength=len(g))
+        return cls([label.lower() for label in g.labels], degree)
 
 
 def search_entities(fg: Any, index: EntityIndex, q: str, node_type: str | None,
                     limit: int) -> dict[str, Any]:
     """Entities for ``q``: an identifier (ticker, ISIN, CUSIP, CIK, node id) first, then labels
-    that start with it, then labels with a word that starts with it, shorter labels first."""
+    that start with it, then labels with a word that starts with it; within each, the nodes with
+    more edges (the ones the news mentions most) first."""
     from kgdecide.errors import InvalidQuery
 
     g = fg.graph
@@ -83,7 +88,7 @@ def search_entities(fg: Any, index: EntityIndex, q: str, node_type: str | None,
             raise InvalidQuery("type", f"unknown node type {node_type!r}; known: "
                                f"{', '.join(sorted(set(g.type_names)))}")
     text = q.strip().lower()
-    found: list[tuple[int, int, str, int]] = []
+    found: list[tuple[int, int, str, int]] = []  # (match, -edges, label, row)
     exact = g.index.get(q.strip())
     ids = [exact] if exact is not None else []
     ids += fg._identifier_index.get(q.strip().upper(), [])
@@ -99,7 +104,7 @@ def search_entities(fg: Any, index: EntityIndex, q: str, node_type: str | None,
             rank = 2
         else:
             continue
-        found.append((rank, len(label), label, row))
+        found.append((rank, -int(index.degree[row]), label, row))
     found = [f for f in found if code is None or g.types[f[3]] == code]
     found.sort()
     return {"items": [fg.identifiers(row) for *_, row in found[:limit]],
