@@ -51,6 +51,27 @@ def finance_server(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory
     yield from _serve(browser_graph, tmp_path_factory.mktemp("home"), store)
 
 
+HOSTILE = '<img src=x onerror="window.pwned=1">Trade Talks'
+
+
+@pytest.fixture(scope="module")
+def hostile_server(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The fixture finance graph with an entity whose name is markup."""
+    import shutil
+
+    from kgdecide.packs.finance.build import FinanceSources, build_finance_graph
+
+    findkg = tmp_path_factory.mktemp("findkg")
+    for f in (FIXTURES / "findkg").iterdir():
+        shutil.copy(f, findkg / f.name)
+    entities = (findkg / "entity2id.txt").read_text().replace("Trade Talks\t", HOSTILE + "\t")
+    (findkg / "entity2id.txt").write_text(entities)
+    graph = build_finance_graph(FinanceSources(findkg, FIXTURES / "us-stock-symbols",
+                                               FIXTURES / "sec-form13", indices=False))
+    store = EmbeddedStore.write(graph, tmp_path_factory.mktemp("hostile-store"))
+    yield from _serve(browser_graph, tmp_path_factory.mktemp("home"), store)
+
+
 @pytest.fixture(scope="module")
 def no_finance_server(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("home")
@@ -148,3 +169,20 @@ def test_without_a_finance_graph_the_page_says_how_to_build_it(page: Any, no_fin
     assert "KGDECIDE_FINDKG" in page.locator("#no-graph").inner_text()
     assert page.locator("#exposure-form").count() == 0
     assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_names_from_the_graph_are_shown_as_text_never_run(page: Any, hostile_server: str) -> None:
+    open_signed_in(page, hostile_server + "/finance/")
+    page.fill("#event", "<img")
+    option = page.get_by_role("option").first
+    option.wait_for()
+    assert HOSTILE in option.inner_text()  # the markup, as text
+    page.press("#event", "Enter")
+    page.fill("#holdings", "ACME\nGLBX")
+    page.fill("#as-of", "2018-03-12")
+    page.click("#rank")
+    page.locator("#predicted-heading", has_text="week of").wait_for()
+    page.locator("#related li").first.wait_for()
+    assert HOSTILE in page.locator("#summary").inner_text()
+    assert page.evaluate("() => window.pwned === undefined")
+    assert page.locator(".results-panel img").count() == 0
