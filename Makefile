@@ -1,9 +1,11 @@
 # The two commands a fresh machine needs (see README.md): `make run` and `make test`.
-.PHONY: run test setup clinical bench
+.PHONY: run test setup clinical finance bench
 
 STORE_HOME ?= $(CURDIR)/var
 KGDECIDE = .venv/bin/kgdecide --home "$(STORE_HOME)"
 DEV_CASES = $(CURDIR)/../shared/data/clinical/phenopackets_dev.jsonl
+# FinDKG (GPL-3.0, non-commercial) is read where it is kept, never copied into the repo.
+FINDKG ?= $(or $(KGDECIDE_FINDKG),$(CURDIR)/../shared/data/finance/findkg)
 
 setup:
 	scripts/setup
@@ -16,11 +18,23 @@ clinical: setup
 		if [ -f "$(DEV_CASES)" ]; then $(KGDECIDE) build clinical --cases "$(DEV_CASES)" --case-splits all; \
 		else $(KGDECIDE) build clinical; fi; fi
 
-# Set up, build the clinical KG (once), and serve the clinician page on http://127.0.0.1:5000.
+# Build the finance KG once when the FinDKG folder is beside the checkout (or at $KGDECIDE_FINDKG);
+# listings and 13F holdings come from ../shared/data/finance when present. Without FinDKG nothing
+# is built, and a build that fails is reported: either way the app still serves, and its analyst
+# page says how to build the graph.
+finance: setup
+	@if [ -f "$(FINDKG)/entity2id.txt" ]; then \
+		if ! $(KGDECIDE) info --store finance >/dev/null 2>&1; then \
+			$(KGDECIDE) build finance --findkg "$(FINDKG)" || \
+			echo "finance: the build failed (above); the app serves without it"; fi; \
+	else echo "finance: no FinDKG at $(FINDKG) (set KGDECIDE_FINDKG); the analyst page will say how to build it"; fi
+
+# Set up, build the clinical KG (once) and the finance KG (once, when FinDKG is there), and serve
+# the clinician page on http://127.0.0.1:5000 and the analyst page on /finance.
 # The attention model shipped for this graph version answers at once; for any other graph the best
 # untrained scorer answers while `kgdecide train` runs in the background (var/train.log), and the
 # server switches when it has finished.
-run: clinical
+run: clinical finance
 	@if [ -f "$(DEV_CASES)" ] && ! $(KGDECIDE) train --check >/dev/null; then \
 		echo "training the attention model in the background ($(STORE_HOME)/train.log)"; \
 		nohup $(KGDECIDE) train >"$(STORE_HOME)/train.log" 2>&1 & fi

@@ -50,6 +50,28 @@ class PackRoute:
 
 
 @dataclass(frozen=True, slots=True)
+class PackPage:
+    """A signed-in page a pack serves, as data: the web app declares it like its own pages (a
+    signed-out visitor goes to the sign-in form, a forbidden one gets the forbidden page), links
+    it from every page's header, and serves each of the pack's :class:`PackRoute` rows a second
+    time below the page's path for the page's own calls (signed-in user, CSRF token)."""
+
+    path: str  #: e.g. ``/finance``: the page is ``/finance/``, its calls ``/finance/exposure``...
+    operation_id: str  #: e.g. ``analystPage``
+    title: str  #: the header link's text, e.g. ``Analyst``
+    summary: str
+    permission: str  #: what the signed-in user's role must allow
+    template: str  #: a template of :mod:`kgdecide.web`'s templates folder
+    #: ``"module:function"`` called as ``context(state)`` -> the template's variables, where
+    #: ``state`` is what the pack's ``open`` returned, or None when its graph did not load
+    context: str
+
+    def __post_init__(self) -> None:
+        if not self.path.startswith("/") or self.path.endswith("/"):
+            raise ValueError(f"page path {self.path!r} must start and not end with '/'")
+
+
+@dataclass(frozen=True, slots=True)
 class Pack:
     """A domain pack as the CLI and the web app see it."""
 
@@ -63,10 +85,14 @@ class Pack:
     #: ``"module:function"`` called as ``open(store)`` with the pack's GraphStore: the state its
     #: route handlers get, built once when the web app starts
     open: str | None = None
+    #: ``"module:attribute"`` of a :class:`PackPage`; ``None``: no page (it needs ``routes``)
+    page: str | None = None
 
     def __post_init__(self) -> None:
         if (self.routes is None) != (self.open is None):
             raise ValueError(f"pack {self.name}: routes and open go together")
+        if self.page is not None and self.routes is None:
+            raise ValueError(f"pack {self.name}: a page needs routes and open")
 
 
 #: Every pack, in the order the CLI lists them.
@@ -83,6 +109,7 @@ PACKS: tuple[Pack, ...] = (
         commands=(("finance", "kgdecide.packs.finance.commands:finance_group"),),
         routes="kgdecide.packs.finance.api:ROUTES",
         open="kgdecide.packs.finance.api:open_state",
+        page="kgdecide.packs.finance.analyst:PAGE",
     ),
 )
 

@@ -6,6 +6,12 @@ rows. For every pack with routes this module makes one blueprint and declares ea
 the OpenAPI document and the role table), the view calling the pack's handler. So a pack route is
 declared once, like every other route.
 
+A pack with a :class:`~kgdecide.packs.PackPage` also gets a second blueprint for signed-in users:
+the page itself (declared with ``page=True`` like the clinician's page) and each of the pack's
+routes again below the page's path (``/finance/exposure`` beside ``/api/v1/finance/exposure``),
+checked against the same permission with the user's session and CSRF token instead of a key. The
+header of every page links the pack's page (:func:`pack_pages`).
+
 A pack's store is ``app.config["<NAME>_STORE"]`` (a store name or path, or a ready GraphStore;
 default: the pack's name), opened once at start; ``app.config["<NAME>"] = False`` leaves the
 pack's routes out. Without its graph the app still starts and the pack's routes answer 503.
@@ -30,6 +36,16 @@ def register_packs(app: Flask) -> None:
     for pack in PACKS:
         if pack.routes is not None and app.config.get(pack.name.upper(), True):
             app.register_blueprint(_blueprint(pack))
+            if pack.page is not None:
+                app.register_blueprint(_page_blueprint(pack))
+    app.context_processor(lambda: {"pack_pages": pack_pages(app)})
+
+
+def pack_pages(app: Flask) -> list[tuple[str, str]]:
+    """(endpoint, title) of each pack page this app serves, for the pages' header."""
+    return [(f"{pack.name}_page.{page.operation_id}", page.title) for pack in PACKS
+            if pack.page is not None and f"{pack.name}_page" in app.blueprints
+            for page in (resolve(pack.page),)]
 
 
 def _routes(pack: Pack) -> tuple[PackRoute, ...]:
@@ -48,10 +64,8 @@ def _blueprint(pack: Pack) -> Blueprint:
     bp = Blueprint(f"{pack.name}_api", __name__, url_prefix="/api/v1")
     routes = Routes(bp, auth=KEY)
     for route in _routes(pack):
-        declare = routes.post if route.method == "post" else routes.get
-        model = {"body": route.request} if route.method == "post" else {"query": route.request}
-        declare(route.path, route.operation_id, route.summary, permission=route.permission,
-                response=route.response, **model)(_view(pack, route))
+        _declare(routes, route, route.path, route.operation_id, route.summary, _view(pack, route),
+                 response=route.response)
 
     @bp.record_once
     def _load(setup: Any) -> None:
@@ -62,6 +76,44 @@ def _blueprint(pack: Pack) -> Blueprint:
             csrf.exempt(bp)
 
     return bp
+
+
+def _page_blueprint(pack: Pack) -> Blueprint:
+    """The pack's page and its calls, for signed-in users."""
+    from flask import render_template
+
+    from kgdecide.packs import PackPage
+    from kgdecide.web.routes import SESSION, Routes
+
+    assert pack.page is not None
+    page: PackPage = resolve(pack.page)
+    bp = Blueprint(f"{pack.name}_page", __name__, url_prefix=page.path)
+    routes = Routes(bp, auth=SESSION)
+    context = resolve(page.context)
+
+    def show(who: Any) -> str:
+        loaded = current_app.extensions[_extension(pack)]
+        return render_template(page.template,
+                               **context(None if isinstance(loaded, Exception) else loaded))
+
+    show.__name__ = page.operation_id  # the endpoint's name
+    routes.get("/", page.operation_id, page.summary, permission=page.permission, page=True,
+               content_type="text/html")(show)
+    for route in _routes(pack):
+        rule = route.path.removeprefix(page.path) if route.path.startswith(page.path + "/") \
+            else route.path
+        _declare(routes, route, rule, "page" + route.operation_id[0].upper() + route.operation_id[1:],
+                 f"As {route.method.upper()} /api/v1{route.path}.", _view(pack, route))
+    return bp
+
+
+def _declare(routes: Any, route: PackRoute, rule: str, name: str, summary: str,
+             view: Callable[..., Response], response: Any = None) -> None:
+    """Declare one pack route row on a blueprint's ``Routes`` under ``rule`` as endpoint ``name``."""
+    declare = routes.post if route.method == "post" else routes.get
+    model = {"body": route.request} if route.method == "post" else {"query": route.request}
+    view.__name__ = name
+    declare(rule, name, summary, permission=route.permission, response=response, **model)(view)
 
 
 def _view(pack: Pack, route: PackRoute) -> Callable[..., Response]:

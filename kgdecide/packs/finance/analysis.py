@@ -148,7 +148,7 @@ class FinanceGraph:
             return rows[0]
         if not rows:
             raise InvalidQuery(field, f"{text!r} is not a known ticker, ISIN, CUSIP, CIK, node id "
-                               "or name; search with GET /api/v1/search?q=")
+                               "or name; find it with GET /api/v1/finance/entities?q=")
         options = "; ".join(f"{self.graph.id_list[r]} ({self.graph.labels[r]}, "
                             f"{self.graph.type_names[self.graph.types[r]]})" for r in rows[:5])
         raise InvalidQuery(field, f"{text!r} is ambiguous: {options}; send one of these ids")

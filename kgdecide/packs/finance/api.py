@@ -1,9 +1,10 @@
-"""The finance API: ``POST /api/v1/finance/exposure``, ``/related``, ``/predict``, as data.
+"""The finance API: ``POST /api/v1/finance/exposure``, ``/related``, ``/predict`` and ``GET
+/api/v1/finance/entities``, as data.
 
 :data:`ROUTES` declares each route (path, request and response models, permission, handler);
 :data:`kgdecide.packs.PACKS` points the web app at it, and :mod:`kgdecide.web.packs` builds the
 Flask views and the OpenAPI entries from it. The web app opens the finance store once at start
-and calls :func:`open_state` with it; the linker (for event text) is built on first use. Every
+and calls :func:`open_state` with it, which also builds the linker for event text. Every
 route needs a key whose role allows ``finance``; bodies are parsed strictly (unknown fields are a
 400 naming them) and errors go through the app's one error handler. Nothing here imports Flask.
 """
@@ -73,6 +74,21 @@ class PredictRequest(_Body):
     limit: int = Field(10, ge=1, le=100)
 
 
+class EntitiesQuery(BaseModel):
+    """Search-as-you-type over the finance graph (query string)."""
+
+    model_config = ConfigDict(extra="forbid")
+    q: str = Field(min_length=1, max_length=200,
+                   description="A ticker, ISIN, CUSIP, CIK or node id, or the start of a word of a name.")
+    type: str | None = Field(None, max_length=100, description="Only entities of this node type.")
+    limit: int = Field(10, ge=1, le=50)
+
+
+class EntitiesOut(_Out):
+    graph_version: str
+    items: list[dict[str, Any]] = Field(description="{id, label, type} and the identifiers known.")
+
+
 class ExposureOut(_Out):
     graph_version: str
     as_of: str | None
@@ -92,7 +108,8 @@ class PredictOut(_Out):
     as_of: str
     predicted_week: str
     entity: dict[str, Any]
-    items: list[dict[str, Any]] = Field(description="Each flagged prediction: true, with paths.")
+    items: list[dict[str, Any]] = Field(description="Each flagged prediction: true, with paths "
+                                        "and its reasons ({kind: rule|feature, text, ...}).")
 
 
 @dataclass
@@ -102,6 +119,15 @@ class FinanceState:
     graph: Any  #: a FinanceGraph
     linker: Any = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    entities: Any = None  #: the analyst page's search index, built by open_state
+
+    def get_entities(self) -> Any:
+        with self.lock:
+            if self.entities is None:
+                from kgdecide.packs.finance.analyst import EntityIndex
+
+                self.entities = EntityIndex.build(self.graph)
+            return self.entities
 
     def get_linker(self) -> Any:
         with self.lock:
@@ -113,10 +139,15 @@ class FinanceState:
 
 
 def open_state(store: Any) -> FinanceState:
-    """The routes' state over the finance store (a GraphStore), built once when the app starts."""
+    """The routes' state over the finance store (a GraphStore), built once when the app starts,
+    with the linker for event text and the entity search index: built before the server's
+    workers fork, they are shared, and no request waits for them."""
     from kgdecide.packs.finance.analysis import FinanceGraph
 
-    return FinanceState(FinanceGraph.from_store(store))
+    state = FinanceState(FinanceGraph.from_store(store))
+    state.get_linker()
+    state.get_entities()
+    return state
 
 
 def exposure_answer(state: FinanceState, body: ExposureRequest) -> dict[str, Any]:
@@ -127,7 +158,7 @@ def exposure_answer(state: FinanceState, body: ExposureRequest) -> dict[str, Any
     from kgdecide.packs.finance.temporal import parse_date
 
     day = parse_date(body.as_of)
-    target = resolve_target(state.graph, body.event, state.get_linker())
+    target = resolve_target(state.graph, body.event, state.get_linker)
     portfolios = [Portfolio(p.id, tuple(Holding(h.id, None if h.weight is None else float(h.weight))
                                         for h in p.holdings)) for p in body.portfolios]
     if body.cursor is not None:
@@ -153,10 +184,21 @@ def related_answer(state: FinanceState, body: RelatedRequest) -> dict[str, Any]:
 
 def predict_answer(state: FinanceState, body: PredictRequest) -> dict[str, Any]:
     """``POST /finance/predict``: links likely to appear the week after a date."""
-    from kgdecide.packs.finance.hypotheses import hypotheses
+    from kgdecide.packs.finance.analyst import reasons
+    from kgdecide.packs.finance.hypotheses import DEFAULT_WEIGHTS, hypotheses
     from kgdecide.packs.finance.temporal import parse_date
 
-    return hypotheses(state.graph, body.entity, parse_date(body.as_of), body.limit)
+    answer = hypotheses(state.graph, body.entity, parse_date(body.as_of), body.limit, DEFAULT_WEIGHTS)
+    for item in answer["items"]:
+        item["reasons"] = reasons(item, DEFAULT_WEIGHTS)
+    return answer
+
+
+def entities_answer(state: FinanceState, query: EntitiesQuery) -> dict[str, Any]:
+    """``GET /finance/entities``: entities of the finance graph matching a query."""
+    from kgdecide.packs.finance.analyst import search_entities
+
+    return search_entities(state.graph, state.get_entities(), query.q, query.type, query.limit)
 
 
 #: The finance routes (below /api/v1), served by :mod:`kgdecide.web.packs`.
@@ -172,4 +214,7 @@ ROUTES: tuple[PackRoute, ...] = (
               "Links likely to appear the week after a date, flagged as predictions, with "
               "supporting paths.", "finance", PredictRequest, PredictOut,
               f"{__name__}:predict_answer"),
+    PackRoute("get", "/finance/entities", "financeEntities",
+              "Find entities of the finance graph by identifier or by the start of a word of "
+              "their name.", "finance", EntitiesQuery, EntitiesOut, f"{__name__}:entities_answer"),
 )

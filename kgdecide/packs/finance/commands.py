@@ -33,10 +33,11 @@ def _default(name: str) -> Path | None:
 @click.option("--store", default="finance", show_default=True,
               help="A store name (under --home) or a directory path.")
 @click.option("--findkg", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              envvar="KGDECIDE_FINDKG", show_envvar=True,
               help="A FinDKG folder (entity2id.txt, relation2id.txt, train/valid/test.txt). FinDKG "
                    "is GPL-3.0 and non-commercial: it is read from where you keep it, never "
-                   "copied. Default, for development only: ../shared/data/finance/findkg when "
-                   "present.")
+                   "copied. Default: $KGDECIDE_FINDKG, else (for development) "
+                   "../shared/data/finance/findkg when present.")
 @click.option("--symbols", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="US-Stock-Symbols folder (nasdaq/, nyse/, amex/ *_full_tickers.json); default "
                    "../shared/data/finance/us-stock-symbols when present.")
@@ -133,7 +134,7 @@ def exposure_command(settings: Settings, store: str, as_of: str | None, event: s
         except ValueError:
             raise click.BadParameter(f"{item!r}: the weight after '=' is not a number",
                                      param_hint="--holding") from None
-    target = resolve_target(fg, event, _linker(fg))
+    target = resolve_target(fg, event, lambda: _linker(fg))
     _print(exposure(fg, Portfolio("cli", tuple(parsed)), target, parse_date(as_of), limit))
 
 
