@@ -83,3 +83,39 @@ def test_a_real_unwritable_audit_database_names_no_path(make_app: Callable[..., 
     message = response.get_json()["error"]["message"]
     assert response.status_code == 503 and "readonly" not in message.replace(" ", "").lower()
     assert _request_id(message)
+
+
+@pytest.mark.parametrize("refusal", ["credentials", "database"])
+def test_a_neo4j_server_that_refuses_names_no_server_or_user(
+        make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture, refusal: str) -> None:
+    """A Neo4j server that refuses the credentials (or has no such database) while serving is
+    the server's problem, not the request's: 503 with a request id, the address and user only
+    in the log."""
+    import neo4j.exceptions as ne
+
+    from kgdecide.graph.neo4j import Neo4jStore
+
+    class NoDatabase(ne.ClientError):
+        code = "Neo.ClientError.Database.DatabaseNotFound"  # the driver's error for it
+
+    class Refusing:
+        def session(self, **_: Any) -> Any:
+            if refusal == "credentials":
+                raise ne.AuthError("The client is unauthorized due to authentication failure.")
+            raise NoDatabase("Graph not found: kg")
+
+    store = Neo4jStore("bolt://db.internal.example:7687", ("kg_ops", "pw"), "kg")
+    monkeypatch.setattr(store, "_connect", lambda: Refusing())
+    app = make_app()
+    monkeypatch.setattr(app.extensions["kgdecide"].engine, "store", store)
+    key = {"X-API-Key": app.extensions["kgdecide"].keys.create("explorer", "errors")[1]}
+    with caplog.at_level(logging.WARNING):
+        response = app.test_client().get("/api/v1/nodes/HP:0001250", headers=key)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 503 and response.get_json()["error"]["code"] == \
+        "store_unavailable", text
+    assert "db.internal" not in text and "kg_ops" not in text
+    request_id = _request_id(response.get_json()["error"]["message"])
+    assert any(request_id in r.getMessage() and "db.internal" in r.getMessage()
+               for r in caplog.records)
