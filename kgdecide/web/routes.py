@@ -105,7 +105,7 @@ class Routes:
 
 
 def add_routes(app: Flask, routes: list[Route]) -> None:
-    """Add routes to the app's list (blueprints that declare their own rules add theirs here)."""
+    """Add a blueprint's declared routes to the app's list (when the blueprint is registered)."""
     listed: list[Route] = app.extensions.setdefault(EXTENSION, [])
     listed.extend(r for r in routes if r not in listed)
 
