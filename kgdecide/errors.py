@@ -45,6 +45,12 @@ class StoreUnavailable(KgdecideError):
         super().__init__(message)
 
 
+class StoreMisconfigured(StoreUnavailable, ConfigError):
+    """The graph store refuses this server's settings (credentials, database name): a
+    ``ConfigError`` for the operator at start, a ``StoreUnavailable`` to a client while serving
+    (the request is not to blame, and the message names the server and user)."""
+
+
 class LinkerUnavailable(KgdecideError):
     """Text was given but this build or server has no text linker: send coded findings."""
 

@@ -288,7 +288,7 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class ScoredPath:
-    """A path from a finding to a candidate and the share of the candidate's score it carries."""
+    """A path from a finding to a candidate and the share of the candidate's evidence it carries."""
 
     path: Path  #: finding ... candidate
     finding: str  #: the finding the path starts from

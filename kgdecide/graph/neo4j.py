@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kgdecide.errors import ConfigError, InvalidQuery, NodeNotFound, StoreUnavailable
+from kgdecide.errors import InvalidQuery, NodeNotFound, StoreMisconfigured, StoreUnavailable
 from kgdecide.graph import cypher
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.graph.builder import UNTYPED, GraphBuilder
@@ -86,8 +86,8 @@ class Neo4jStore:
     ) -> Neo4jStore:
         """Connect and check that the server answers and accepts the credentials.
 
-        Raises ``StoreUnavailable`` when the server cannot be reached and ``ConfigError`` for
-        wrong credentials or an unknown database.
+        Raises ``StoreUnavailable`` when the server cannot be reached and ``StoreMisconfigured``
+        (a ``ConfigError``) for wrong credentials or an unknown database.
         """
         store = cls(uri, (user, password), database, mapping or DEFAULT_MAPPING)
         try:
@@ -475,7 +475,7 @@ class Neo4jStore:
             with self._connect().session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
                 return s.execute_read(work)
         except ne.AuthError as e:
-            raise ConfigError(
+            raise StoreMisconfigured(
                 f"Neo4j at {self.uri} refused the credentials of user {self._user!r} ({e.message}); "
                 "check KGDECIDE_NEO4J_USER and KGDECIDE_NEO4J_PASSWORD"
             ) from e
@@ -486,7 +486,8 @@ class Neo4jStore:
             ) from e
         except ne.ClientError as e:
             if e.code and "DatabaseNotFound" in e.code:
-                raise ConfigError(f"Neo4j at {self.uri} has no database {self.database!r}") from e
+                raise StoreMisconfigured(
+                    f"Neo4j at {self.uri} has no database {self.database!r}") from e
             raise
 
     @property

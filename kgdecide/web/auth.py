@@ -235,18 +235,6 @@ def check_permission(who: Principal, permission: str) -> None:
                        "X-API-Key" if who.kind == "key" else None)
 
 
-def authorize(permission: str) -> Principal:
-    """The request's API key, checked: known, not revoked, under its rate limit, and allowed
-    ``permission``. Raises the matching 401/403/429 :class:`~kgdecide.web.errors.ApiError`.
-
-    Routes declared with :mod:`kgdecide.web.routes` call this themselves; it stays public for
-    blueprints that check inside the view.
-    """
-    who = key_principal()
-    check_permission(who, permission)
-    return who
-
-
 def throttle(bucket: str) -> None:
     """Count one request against ``bucket``'s rate limit; 429 with Retry-After when over it."""
     from kgdecide.web import state

@@ -3,14 +3,17 @@
 Each body is ``{"error": {"code", "message", "field", "fix"}}``: a stable machine code, what was
 wrong, which part of the request (when one part is to blame) and how to fix it. No stack trace is
 ever sent; unexpected failures are logged by exception type and code location only, because their
-messages may echo request content.
+messages may echo request content. A store that fails (graph store, snapshot, audit database) is
+answered with a fixed message and a request id; its own message, which may name a server, a user
+or a path, is logged under that id.
 """
 
 from __future__ import annotations
 
 import logging
-import traceback
 import dataclasses
+import traceback
+import uuid
 from dataclasses import dataclass
 
 from flask import Flask, Response, jsonify, request
@@ -76,20 +79,34 @@ def from_kgdecide(e: KgdecideError) -> ApiError:
                         "Send coded findings (ids) instead of text.",
                         headers={"Retry-After": "3600"})
     if isinstance(e, AuditUnavailable):
-        return ApiError(503, "audit_unavailable", str(e),
-                        f"Retry after {e.retry_after} seconds; the operator must free space in "
-                        "the data directory, or bring back the PostgreSQL server of "
-                        "KGDECIDE_DATABASE_URL.", headers={"Retry-After": str(e.retry_after)})
-    if isinstance(e, StoreUnavailable):
-        return ApiError(503, "store_unavailable", str(e),
-                        f"Retry after {e.retry_after} seconds.",
+        return ApiError(503, "audit_unavailable", "the audit log could not be written, so the "
+                        "decision was not answered (none goes unrecorded) "
+                        f"(request id {_log_store_failure(e)})",
+                        f"Retry after {e.retry_after} seconds; if it keeps failing, give the "
+                        "operator the request id (the data directory may be full, or the "
+                        "PostgreSQL server of KGDECIDE_DATABASE_URL down).",
                         headers={"Retry-After": str(e.retry_after)})
+    if isinstance(e, StoreUnavailable):
+        return ApiError(503, "store_unavailable", "the graph store could not answer "
+                        f"(request id {_log_store_failure(e)})",
+                        f"Retry after {e.retry_after} seconds; if it keeps failing, give the "
+                        "operator the request id.", headers={"Retry-After": str(e.retry_after)})
     if isinstance(e, SnapshotError):
-        return ApiError(503, "store_unavailable", f"the graph store cannot be read: {e.problem}",
-                        e.fix, headers={"Retry-After": "30"})
+        return ApiError(503, "store_unavailable", "the graph store cannot be read "
+                        f"(request id {_log_store_failure(e)})",
+                        "Retry later; if it keeps failing, give the operator the request id.",
+                        headers={"Retry-After": "30"})
     if isinstance(e, ConfigError):
         return ApiError(400, "config_error", str(e), "Use one of the valid names listed.")
     return ApiError(400, "invalid_request", str(e), SCHEMA_HINT)
+
+
+def _log_store_failure(e: KgdecideError) -> str:
+    """Log a store's own message (it may name a server, a user or a path) under a new request
+    id, and return the id: the client gets the id, never the message."""
+    request_id = uuid.uuid4().hex[:12]
+    logger.warning("request %s: %s: %s", request_id, type(e).__name__, e)
+    return request_id
 
 
 _HTTP_CODES = {

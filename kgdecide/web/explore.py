@@ -26,25 +26,22 @@ def page(who: Principal) -> str:
                            relations=sorted(counts.edges_by_relation))
 
 
-@routes.get("/search", "explorerSearch", "As GET /api/v1/search.", permission="search",
-            query=SearchQuery)
+@routes.twin_of(api.routes, "search", "/search", "explorerSearch")
 def search(query: SearchQuery, who: Principal) -> Response:
     return api.json_response(api.do_search(query))
 
 
-@routes.get("/nodes/<path:node_id>", "explorerNode", "As GET /api/v1/nodes/{id}.",
-            permission="graph", query=NoQuery)
+@routes.twin_of(api.routes, "getNode", "/nodes/<path:node_id>", "explorerNode")
 def node(node_id: str, query: NoQuery, who: Principal) -> Response:
     return api.json_response(api.do_node(node_id))
 
 
-@routes.get("/nodes/<path:node_id>/neighbors", "explorerNeighbors",
-            "As GET /api/v1/nodes/{id}/neighbors.", permission="graph", query=NeighborsQuery)
+@routes.twin_of(api.routes, "getNeighbors", "/nodes/<path:node_id>/neighbors",
+                "explorerNeighbors")
 def neighbors(node_id: str, query: NeighborsQuery, who: Principal) -> Response:
     return api.json_response(api.do_neighbors(node_id, query))
 
 
-@routes.get("/paths", "explorerPaths", "As GET /api/v1/paths.", permission="graph",
-            query=PathsQuery)
+@routes.twin_of(api.routes, "getPaths", "/paths", "explorerPaths")
 def paths(query: PathsQuery, who: Principal) -> Response:
     return api.json_response(api.do_paths(query))

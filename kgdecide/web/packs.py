@@ -25,8 +25,9 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app
 
-from kgdecide.errors import SnapshotError, StoreUnavailable
+from kgdecide.errors import SnapshotError
 from kgdecide.packs import PACKS, Pack, PackRoute, resolve
+from kgdecide.web.errors import ApiError
 
 logger = logging.getLogger(__name__)
 
@@ -132,9 +133,9 @@ def _state(pack: Pack) -> Any:
     loaded = current_app.extensions[_extension(pack)]
     if isinstance(loaded, Exception):  # no graph for this pack: the rest of the app still serves
         # The reason (a path on the server) went to the log at start-up, not to clients.
-        raise StoreUnavailable(f"the {pack.name} graph is not available on this server; its "
-                               f"operator builds it with `kgdecide build {pack.name}` and "
-                               "restarts the server", retry_after=3600)
+        raise ApiError(503, "store_unavailable", f"the {pack.name} graph is not available on "
+                       "this server", f"Its operator builds it with `kgdecide build {pack.name}` "
+                       "and restarts the server.", headers={"Retry-After": "3600"})
     return loaded
 
 

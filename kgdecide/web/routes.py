@@ -1,5 +1,7 @@
 """One declaration per route: method, path, models and permission, from which Flask's URL rule,
 the check of who may call it, the request parsing, the OpenAPI document and the docs are built.
+A page's JSON call is declared as the twin of its API route (:meth:`Routes.twin_of`), so it takes
+that route's permission and request models instead of repeating them.
 
 Declare a route on a blueprint's :class:`Routes`::
 
@@ -56,6 +58,8 @@ class Route:
     page: bool = False  #: an HTML page
     #: app config flag that, when true, opens the route to anyone (``/metrics``)
     public_if: str | None = None
+    #: operationId of the ``/api/v1`` route a page's JSON call mirrors (:meth:`Routes.twin_of`)
+    twin: str | None = None
 
     def permission_in(self, config: Any) -> str | None:
         """The permission enforced under an app's config."""
@@ -86,6 +90,23 @@ class Routes:
              **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return self._declare("POST", rule, name, summary, permission, options)
 
+    def twin_of(self, api: Routes, name: str, rule: str, call: str
+                ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare a page's JSON call as the twin of the API route ``name`` declared on ``api``:
+        same method, permission and request models, taken from that declaration.
+
+        >>> ui = Routes(Blueprint("ui", __name__), auth=SESSION)
+        >>> api = Routes(Blueprint("api", __name__, url_prefix="/api/v1"), auth=KEY)
+        >>> _ = api.get("/search", "search", "Search.", permission="search")(lambda **_: "")
+        >>> _ = ui.twin_of(api, "search", "/ui/search", "pageSearch")(lambda **_: "")
+        >>> ui.declared[0].permission, ui.declared[0].summary
+        ('search', 'As GET /api/v1/search.')
+        """
+        twin = next(r for r in api.declared if r.name == name)
+        summary = f"As {twin.method} {API_PREFIX}{twin.openapi_path}."
+        return self._declare(twin.method, rule, call, summary, twin.permission,
+                             {"query": twin.query, "body": twin.body, "twin": twin.name})
+
     def _declare(self, method: str, rule: str, name: str, summary: str, permission: str | None,
                  options: dict[str, Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         route = Route(method, (self.bp.url_prefix or "") + rule, name, summary, permission,
@@ -105,7 +126,7 @@ class Routes:
 
 
 def add_routes(app: Flask, routes: list[Route]) -> None:
-    """Add routes to the app's list (blueprints that declare their own rules add theirs here)."""
+    """Add a blueprint's declared routes to the app's list (when the blueprint is registered)."""
     listed: list[Route] = app.extensions.setdefault(EXTENSION, [])
     listed.extend(r for r in routes if r not in listed)
 

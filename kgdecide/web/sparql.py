@@ -17,6 +17,9 @@
   that spends long in one step (a sort, an aggregate, an ASK over a large cross product) keeps its
   worker until that step ends; while all workers are busy new queries get 503 at once, so runaway
   queries cannot pile up and never hold a request thread.
+* Depth: the worker threads have a 256 MiB stack (:data:`STACK_BYTES`), so a query nested as
+  deep as its 20,000 characters allow is parsed and evaluated instead of overflowing the stack,
+  which would kill the server process.
 * Errors: the store's own messages never reach the client (they may quote another server's
   reply); they are logged under a request id, and the client gets a fixed message with that id.
 * Size limit: at most ``limit`` rows or triples (default 1000, at most 10000); ``truncated``
@@ -63,6 +66,28 @@ _UPDATES = ("Send one SELECT, ASK, CONSTRUCT or DESCRIBE query; updates (INSERT,
             "CLEAR, CREATE, DROP, ...) are refused.")
 
 
+#: Stack of each SPARQL worker thread. spargebra (the guard's parser and Oxigraph's) recurses
+#: once per nesting level: a query of the 20,000 characters allowed can nest 10,000 groups deep,
+#: which overflows a thread's default 8 MiB stack and kills the server process. 10,000 groups
+#: take between 32 and 64 MiB; this leaves room. Only the pages a query touches are committed.
+STACK_BYTES = 256 * 1024 * 1024
+_STACK_SIZE = threading.Lock()
+
+
+class _DeepStackPool(ThreadPoolExecutor):
+    """A thread pool whose threads get :data:`STACK_BYTES` of stack. Threads start when work
+    arrives (so in each forked server process, never in the master): the process-wide size for
+    new threads is set around that start only."""
+
+    def _adjust_thread_count(self) -> None:
+        with _STACK_SIZE:
+            previous = threading.stack_size(STACK_BYTES)
+            try:
+                super()._adjust_thread_count()  # type: ignore[misc]
+            finally:
+                threading.stack_size(previous)
+
+
 @dataclass
 class _Runner:
     """The app's SPARQL workers and the slots that bound them."""
@@ -73,7 +98,7 @@ class _Runner:
     slots: threading.BoundedSemaphore = field(init=False)
 
     def __post_init__(self) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="kgdecide-sparql")
+        self.pool = _DeepStackPool(max_workers=self.workers, thread_name_prefix="kgdecide-sparql")
         self.slots = threading.BoundedSemaphore(self.workers)
 
 

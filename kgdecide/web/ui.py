@@ -26,18 +26,16 @@ def clinician(who: Principal) -> str:
                            scorer_missing=SCORER_MISSING)
 
 
-@routes.get("/ui/search", "pageSearch", "As GET /api/v1/search.", permission="search",
-            query=SearchQuery)
+@routes.twin_of(api.routes, "search", "/ui/search", "pageSearch")
 def search(query: SearchQuery, who: Principal) -> Response:
     return api.json_response(api.do_search(query))
 
 
-@routes.post("/ui/decide", "pageDecide", "As POST /api/v1/decide.", permission="decide",
-             body=DecideRequest)
+@routes.twin_of(api.routes, "decide", "/ui/decide", "pageDecide")
 def decide(body: DecideRequest, who: Principal) -> Response:
     return api.json_response(api.do_decide(body, who))
 
 
-@routes.post("/ui/link", "pageLink", "As POST /api/v1/link.", permission="link", body=LinkRequest)
+@routes.twin_of(api.routes, "link", "/ui/link", "pageLink")
 def link(body: LinkRequest, who: Principal) -> Response:
     return api.json_response(api.do_link(body))

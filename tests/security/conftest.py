@@ -36,20 +36,23 @@ SAFE_URL = "https://pubmed.ncbi.nlm.nih.gov/1/"
 XSS_ID = "XSS:<img/src=x/onerror=window.__xss=8>"
 
 
-def payload_graph() -> ArrayGraph:
-    """Seizure and a disease annotated with it, every text field an attack."""
+def payload_graph(odd_id: bool = True) -> ArrayGraph:
+    """Seizure and a disease annotated with it, every text field an attack; ``odd_id=False``
+    leaves out the node whose id is a payload (no IRI can carry it into an RDF store)."""
     b = GraphBuilder("payloads", "v1")
     b.add_node("HP:0001250", "PhenotypicFeature", "Seizure", ["Seizures"])
     b.add_node("HP:0011097", "PhenotypicFeature", XSS_LABEL, [XSS_SYNONYM, "Tonic fits"],
                {"url": JS_URL, "see_also": (DATA_URL, SAFE_URL)})
     b.add_node("OMIM:666666", "Disease", XSS_DISEASE, [XSS_SYNONYM])
-    b.add_node(XSS_ID, "Disease", "Odd id disease")
+    if odd_id:
+        b.add_node(XSS_ID, "Disease", "Odd id disease")
     b.add_edge("HP:0011097", "is_a", "HP:0001250")
     b.add_edge("OMIM:666666", "has_phenotype", "HP:0011097",
                {"evidence": XSS_EVIDENCE, "source": JS_URL_MIXED_CASE,
                 "publications": (JS_URL, SAFE_URL, "PMID:1")})
     b.add_edge("OMIM:666666", "has_phenotype", "HP:0001250", {"evidence": "PCS"})
-    b.add_edge(XSS_ID, "has_phenotype", "HP:0001250", {"source": DATA_URL})
+    if odd_id:
+        b.add_edge(XSS_ID, "has_phenotype", "HP:0001250", {"source": DATA_URL})
     return b.build()
 
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from flask import Flask
+
+from kgdecide.graph.embedded import EmbeddedStore
+from tests.security.conftest import sign_in
 
 # Linked to "Seizures" (the linker folds case); written so that no graph label, id or other
 # stored string has these bytes. The unlinked word stands for a name in a note.
@@ -20,9 +25,24 @@ def _raw(database: Path) -> bytes:
     return b"".join(p.read_bytes() for p in parts if p.exists())
 
 
-def test_no_span_text_in_the_audit_database(make_app: Callable[..., Flask], tmp_path: Path) -> None:
+@pytest.fixture(params=["stand-in", "pipeline"])
+def decider(request: pytest.FixtureRequest, payload_store: EmbeddedStore,
+            tmp_path: Path) -> dict[str, Any]:
+    """The web tests' stand-in decider, and the real pipeline (whose explanations and evidence
+    could carry a mention's text where the stand-in does not)."""
+    if request.param == "stand-in":
+        return {}
+    from kgdecide.web.decider import PipelineDecider, pipeline_available
+
+    if not pipeline_available():
+        pytest.skip("this build has no decision pipeline")
+    return {"DECIDE": PipelineDecider.from_store(payload_store, tmp_path / "models", "lr")}
+
+
+def test_no_span_text_in_the_audit_database(make_app: Callable[..., Flask], tmp_path: Path,
+                                            decider: dict[str, Any]) -> None:
     audit_db = tmp_path / "audit-off.sqlite3"
-    app = make_app(AUDIT_FREE_TEXT=False, AUDIT_DB=audit_db)
+    app = make_app(AUDIT_FREE_TEXT=False, AUDIT_DB=audit_db, **decider)
     client = app.test_client()
     headers = {"X-API-Key": app.extensions["kgdecide"].keys.create("analyst")[1]}
     sent = client.post("/api/v1/decide", json={"text": NOTE}, headers=headers)
@@ -32,6 +52,10 @@ def test_no_span_text_in_the_audit_database(make_app: Callable[..., Flask], tmp_
     ranked = client.post("/api/v1/rank", json={"cases": [{"id": "c1", "text": NOTE}]},
                          headers=headers)
     assert ranked.status_code == 200 and ranked.get_json()["results"][0]["result"] is not None
+    page = sign_in(app, "clinician", "audited")  # the clinician page's decisions are audited too
+    shown = page.post("/ui/decide", json={"text": NOTE})
+    assert shown.status_code == 200 and SPAN in shown.get_data(as_text=True)
+    assert app.extensions["kgdecide"].engine.audit.count() == 3
     raw = _raw(audit_db)
     assert (audit_db.with_name(audit_db.name + "-wal")).exists()
     assert b"HP:0001250" in raw  # the linked id is kept

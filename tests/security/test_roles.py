@@ -123,3 +123,18 @@ def test_enforced_permissions_are_declared_and_documented(app: Flask,
         DOC.write_text(text.replace(current_table, generated))
         pytest.fail(f"{DOC.name}'s role x route table differed from the enforced permissions; "
                     "it was rewritten: review and commit it")
+
+
+def test_each_page_call_takes_its_permission_and_models_from_its_api_twin(app: Flask) -> None:
+    """A page's JSON call and its ``/api/v1`` twin are declared once: the call names its twin and
+    takes the twin's permission and request models from that declaration."""
+    routes = app_routes(app)
+    api = {r.name: r for r in routes if r.path.startswith(API_PREFIX + "/")}
+    calls = [r for r in routes if r.auth != KEY and not r.page and r.form is None]
+    assert {r.name for r in calls} >= {"pageSearch", "pageDecide", "pageLink", "explorerSearch",
+                                       "explorerNode", "explorerNeighbors", "explorerPaths"}
+    for call in calls:
+        twin = api[call.twin]  # type: ignore[index]
+        assert (call.method, call.permission, call.query, call.body) == \
+            (twin.method, twin.permission, twin.query, twin.body), call.name
+        assert call.summary == f"As {twin.method} {API_PREFIX}{twin.openapi_path}."

@@ -167,6 +167,20 @@ def test_serve_refuses_a_network_with_nobody_to_sign_in(tmp_path: Path) -> None:
     assert prepare_accounts(settings, "0.0.0.0", "http://0.0.0.0:8000/") is None
 
 
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10"])
+def test_kgdecide_serve_on_a_network_with_nobody_to_sign_in_stops_with_the_fix(
+        tmp_path: Path, host: str) -> None:
+    """The command a person types: one error line saying what to do, no stack trace, and no
+    server started (the store is not even opened)."""
+    from kgdecide.cli import main
+
+    result = CliRunner().invoke(main, ["--home", str(tmp_path / "h"), "serve", "--host", host,
+                                       "--store", str(tmp_path / "no-store-here")])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: ") and "Traceback" not in result.output
+    assert f"--host {host}" in result.output and "kgdecide users create" in result.output
+
+
 def test_loopback_first_start_makes_a_local_admin(tmp_path: Path) -> None:
     settings = Settings(tmp_path / "local")
     notice = prepare_accounts(settings, "127.0.0.1", "http://127.0.0.1:5000/")

@@ -3,7 +3,11 @@ for minutes is answered within the time limit, and no store's message reaches a 
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -14,6 +18,7 @@ from flask import Flask
 
 from kgdecide.graph.rdf import RdfStore
 from kgdecide.web import sparql
+from tests.conftest import REPO
 from tests.contract.graphs import contract_graph
 from tests.security.conftest import Listener
 
@@ -158,3 +163,47 @@ def test_the_rdflib_fallback_survives_parses_at_once() -> None:
         thread.join(60)
     assert not failures, failures[:3]
     assert sparql.rdflib_shape(query) == ("select", False)
+
+
+#: Queries nested as deep as the 20,000 characters a query may have allow: the parsers recurse
+#: once per level, and on a thread's default 8 MiB stack this overflowed it and killed the
+#: whole server process (a segmentation fault, not an error).
+DEEP = {
+    "groups": "SELECT * WHERE " + "{" * 9_990 + "}" * 9_990,
+    "expressions": "ASK { FILTER(" + "(" * 9_980 + "1" + ")" * 9_980 + ") }",
+    "optional": "ASK { " + "OPTIONAL { " * 1_500 + "?s ?p ?o " + "} " * 1_500 + "}",
+}
+
+_SERVE_DEEP = """
+import json, sys
+from pathlib import Path
+from kgdecide.graph.rdf import RdfStore
+from kgdecide.link import LinkerConfig
+from kgdecide.settings import Settings
+from kgdecide.web import create_app
+from tests.contract.graphs import contract_graph
+
+home, queries = Path(sys.argv[1]), json.loads(sys.stdin.read())
+store = RdfStore.from_path(home / "rdf")
+store.write_graph(contract_graph())
+app = create_app({"SETTINGS": Settings(home), "STORE": store, "TESTING": True,
+                  "LINKER_CONFIG": LinkerConfig(multilingual=False), "DECIDE": None,
+                  "SPARQL_TIMEOUT": 20, "RATE_LIMIT_PER_MINUTE": 0})
+key = {"X-API-Key": app.extensions["kgdecide"].keys.create("explorer", "deep")[1]}
+client = app.test_client()
+for name, query in queries.items():
+    response = client.post("/api/v1/sparql", json={"query": query}, headers=key)
+    print(name, response.status_code, flush=True)
+"""
+
+
+def test_queries_nested_to_the_length_limit_do_not_kill_the_server(tmp_path: Any) -> None:
+    assert all(len(q) <= 20_000 for q in DEEP.values())
+    # in a process of its own: a stack overflow ends the process, and must not end this run
+    done = subprocess.run([sys.executable, "-c", _SERVE_DEEP, str(tmp_path)],
+                          input=json.dumps(DEEP), capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO)
+    assert done.returncode == 0, (done.returncode, done.stdout, done.stderr[-2000:])
+    answered = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert set(answered) == set(DEEP)
+    assert all(status in ("200", "400", "503") for status in answered.values()), answered

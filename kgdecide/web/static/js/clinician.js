@@ -151,7 +151,7 @@
     if (ev.paths.length) {
       const holder = el("div", { class: "pathgraph", hidden: true, role: "img", "aria-label": "Explanation paths as a graph" });
       const list = el("ul", { class: "tags" }, ev.paths.map((p) => el("li", {},
-        p.nodes.map((n) => n.label || n.id).join(" → ") + (p.share !== null ? " (" + (100 * p.share).toFixed(0) + "% of the score)" : ""))));
+        p.nodes.map((n) => n.label || n.id).join(" → ") + (p.share !== null ? " (" + (100 * p.share).toFixed(0) + "% of the evidence for it)" : ""))));
       const button = el("button", { type: "button", class: "secondary show-graph", onclick: () => {
         holder.hidden = !holder.hidden;
         button.textContent = holder.hidden ? "Show explanation graph" : "Hide explanation graph";
