@@ -450,7 +450,8 @@ def main(argv: Sequence[str] | None = None) -> str:
         lines.append("")
     lines += calibration_section(outcomes, list(ranked),
                                  REPO / "docs" / "img" / "reliability.png" if args.write_docs else None)
-    lines.append("### Natural leak-free vs de-leaked, same diseases (test publications)\n")
+    lines.append("### Natural leak-free vs de-leaked, same diseases (test publications; intervals "
+                 "over cases)\n")
     lines += same_disease_comparison(ranked, [e for e in test if e.kind != "leaky"], data.mask)
     lines.append("")
     lines.append("### Hubs: the candidates most often in the top 3 (test publications, natural + "
