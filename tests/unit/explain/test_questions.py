@@ -42,8 +42,8 @@ def test_a_scorer_that_ignores_absent_answers_gains_only_from_present_ones() -> 
 
     p = np.array([0.5, 0.5])
     yes = np.array([[0.0], [1.0]])  # the answer tells the two candidates apart either way
-    both = _entropy(p) - _expected_entropy(p, yes, absent_counts=True)[0]
-    present_only = _entropy(p) - _expected_entropy(p, yes, absent_counts=False)[0]
+    both = _entropy(p) - _expected_entropy(p, yes, 1.0 - yes, absent_counts=True)[0]
+    present_only = _entropy(p) - _expected_entropy(p, yes, 1.0 - yes, absent_counts=False)[0]
     assert both == pytest.approx(np.log(2))
     # "absent" (half the time) leaves the ranking as it was: half the information.
     assert present_only == pytest.approx(np.log(2) / 2)
@@ -55,3 +55,71 @@ def test_no_candidates_no_questions() -> None:
     g = toy_graph()
     result = create_scorer("lr", TOY_SPEC).score(g, [g.row("S:neuro")], [True])
     assert next_questions(g, TOY_SPEC, result, np.zeros(0, dtype=np.int64), {"S:neuro"}) == ()
+
+
+def test_a_not_known_answer_changes_no_score_and_is_not_asked_again() -> None:
+    ranker = Ranker.create(EmbeddedStore(toy_graph()), TOY_SPEC, "lr")
+    before = decide(ranker, Query((Finding("S:neuro"),)), questions=3)
+    asked = before.next_questions[0]
+    after = decide(ranker, Query((Finding("S:neuro"),), not_known=(asked,)), questions=3)
+    assert [(c.id, c.score, c.probability) for c in after.candidates] == \
+        [(c.id, c.score, c.probability) for c in before.candidates]
+    assert [e.contributions for e in after.evidence] == [e.contributions for e in before.evidence]
+    assert asked not in after.next_questions
+    # a "yes" to the same question does change the scores
+    answered = decide(ranker, Query((Finding("S:neuro"), Finding(asked))), questions=3)
+    assert [c.score for c in answered.candidates] != [c.score for c in before.candidates]
+
+
+def test_record_answers_follow_the_ontology() -> None:
+    from kgdecide.explain.questions import record_answers
+    from kgdecide.score.annotations import annotation_index
+
+    g = toy_graph()
+    ix = annotation_index(g, TOY_SPEC)
+    t = lambda i: int(ix.term_of_row[g.row(i)])  # noqa: E731
+    yes, no = record_answers(ix, [t("S:focal")], [t("S:neuro")])
+    # observed focal seizures answer "yes" for seizures (an ancestor) but not for ataxia
+    assert yes[t("S:seizure")] and yes[t("S:focal")] and not yes[t("S:ataxia")]
+    # "no neurological finding" answers "no" for ataxia (a descendant), not for focal (observed)
+    assert no[t("S:ataxia")] and not no[t("S:focal")]
+
+
+def test_how_often_records_answer_weighs_the_gain() -> None:
+    import numpy as np
+
+    from kgdecide.explain.questions import AnswerModel, question_gain
+    from kgdecide.score.annotations import annotation_index
+
+    g = toy_graph()
+    ix = annotation_index(g, TOY_SPEC)
+    targets = np.arange(ix.n_targets)
+    p = np.full(len(targets), 1 / len(targets))
+    terms = np.unique(ix.direct.tocsr().indices)
+    always = question_gain(ix, targets, p, terms)
+    # records that mostly answer about their own disease's findings: the rates depend on the
+    # candidate, so the gains are not a rescaling of the default's
+    skewed = question_gain(ix, targets, p, terms, answers=AnswerModel(0.9, 0.1))
+    assert not np.allclose(skewed / skewed.max(), always / always.max())
+    assert (skewed >= -1e-12).all()
+    half = question_gain(ix, targets, p, terms, answers=AnswerModel(0.5, 0.5))
+    np.testing.assert_allclose(half, always / 2, atol=1e-12)  # a fixed rate scales every gain
+
+
+def test_the_answer_model_is_learned_from_labelled_records() -> None:
+    import numpy as np
+
+    from kgdecide.explain.questions import AnswerModel
+    from kgdecide.score.annotations import annotation_index
+
+    g = toy_graph()
+    ix = annotation_index(g, TOY_SPEC)
+    direct = ix.direct.tocsr()
+    cases = []
+    for target in range(ix.n_targets):
+        own = direct.indices[direct.indptr[target]:direct.indptr[target + 1]].tolist()
+        if own:
+            cases.append((own, [], target))  # every own annotation recorded as observed
+    model = AnswerModel.fit(ix, cases, np.random.default_rng(1))
+    assert model.cases == len(cases) and model.known_if_annotated == 1.0
+    assert 0.0 <= model.known_if_not < 1.0
