@@ -13,13 +13,14 @@ above zero. The suggestion is the finding with the highest expected information 
 current entropy minus the expected entropy after the answer. A "not known" answer is never
 scored, so its branch keeps the current entropy; for a scorer that ignores excluded findings
 (``absent_counts=False``) so does the "no" branch. Everything is array arithmetic over
-[candidates x findings] of the top candidates' annotations: no per-candidate Python loop.
+[candidates x findings] of the top candidates' annotations: no per-candidate Python loop
+(evaluation's ``overrides``, a publication's share hidden, replace a few rows one by one).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import numpy as np
 
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.score.annotations import AnnotationIndex, annotation_index
-from kgdecide.score.base import DomainSpec, ScoreResult
+from kgdecide.score.base import DomainSpec, ScoreResult, TargetAnnotations
 from kgdecide.score.calibration import Calibration
 
 #: Written beside the model by ``kgdecide train``: the learned :class:`AnswerModel`.
@@ -118,10 +119,36 @@ def record_answers(index: AnnotationIndex, observed: Collection[int], excluded: 
     return yes, no & ~yes
 
 
-def candidate_terms(index: AnnotationIndex, targets: np.ndarray) -> np.ndarray:
-    """The finding terms the given targets are directly annotated with (sorted, unique)."""
+def candidate_terms(index: AnnotationIndex, targets: np.ndarray,
+                    overrides: Sequence[TargetAnnotations] = ()) -> np.ndarray:
+    """The finding terms the given targets are directly annotated with (sorted, unique);
+    a target in ``overrides`` by its annotations there."""
     direct = index.direct_rows
-    return np.unique(direct[np.asarray(targets, dtype=np.int64)].indices)
+    targets = np.asarray(targets, dtype=np.int64)
+    replaced = {o.target: o for o in overrides}
+    kept = targets[[int(t) not in replaced for t in targets.tolist()]] if replaced else targets
+    parts = [direct[kept].indices]
+    parts += [np.asarray(replaced[int(t)].terms, dtype=np.int64) for t in targets.tolist()
+              if int(t) in replaced]
+    return np.unique(np.concatenate(parts).astype(np.int64))
+
+
+def closure_block(index: AnnotationIndex, targets: np.ndarray, terms: np.ndarray,
+                  overrides: Sequence[TargetAnnotations] = ()) -> np.ndarray:
+    """F[d, h]: the propagated annotation frequency of each target for each term (dense, only
+    [targets x terms]); a target in ``overrides`` propagated from its annotations there."""
+    targets = np.asarray(targets, dtype=np.int64)
+    block = index.closure[targets][:, terms].toarray()
+    for o in overrides:  # evaluation only: the few targets a publication's share touched
+        where = np.flatnonzero(targets == o.target)
+        if not len(where):
+            continue
+        row = np.zeros(index.ancestors.shape[0])
+        if len(o.terms):
+            up = index.ancestors[np.asarray(o.terms, dtype=np.int64)]
+            np.maximum.at(row, up.indices, np.repeat(np.asarray(o.frequencies), np.diff(up.indptr)))
+        block[where] = row[terms][None, :]
+    return block
 
 
 def asked_implied(index: AnnotationIndex, asked_terms: np.ndarray) -> np.ndarray:
@@ -134,11 +161,12 @@ def asked_implied(index: AnnotationIndex, asked_terms: np.ndarray) -> np.ndarray
 
 def question_gain(index: AnnotationIndex, targets: np.ndarray, p: np.ndarray, terms: np.ndarray,
                   epsilon: float = 0.05, absent_counts: bool = True,
-                  answers: AnswerModel | None = None) -> np.ndarray:
+                  answers: AnswerModel | None = None,
+                  overrides: Sequence[TargetAnnotations] = ()) -> np.ndarray:
     """Expected information gain (nats) of asking each of ``terms`` under the posterior ``p``
     over ``targets``."""
     answers = answers or AnswerModel()
-    block = index.closure[np.asarray(targets, dtype=np.int64)][:, terms].toarray()  # F[d, h]
+    block = closure_block(index, targets, terms, overrides)  # F[d, h]
     known = np.where(block > 0, answers.known_if_annotated, answers.known_if_not)
     yes_known = (1 - epsilon) * block + epsilon * index.background[terms][None, :]
     yes, no = known * yes_known, known * (1.0 - yes_known)
@@ -148,10 +176,12 @@ def question_gain(index: AnnotationIndex, targets: np.ndarray, p: np.ndarray, te
 def next_questions(graph: ArrayGraph, spec: DomainSpec, result: ScoreResult, order: np.ndarray,
                    asked: Collection[str], k: int = 3, top: int = 20, epsilon: float = 0.05,
                    absent_counts: bool = True, calibration: Calibration | None = None,
-                   answers: AnswerModel | None = None) -> tuple[str, ...]:
+                   answers: AnswerModel | None = None,
+                   overrides: Sequence[TargetAnnotations] = ()) -> tuple[str, ...]:
     """Up to ``k`` finding ids to ask next, most informative first; ``asked``: ids already
     answered (yes, no or not known), never suggested again, nor their ancestors;
-    ``absent_counts``: whether the scorer acts on "absent" answers (its ``uses_excluded``).
+    ``absent_counts``: whether the scorer acts on "absent" answers (its ``uses_excluded``);
+    ``overrides``: targets scored with other annotations (evaluation, as :meth:`Scorer.score`).
 
     >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
     >>> from kgdecide.score import create_scorer
@@ -164,13 +194,13 @@ def next_questions(graph: ArrayGraph, spec: DomainSpec, result: ScoreResult, ord
     if len(chosen) == 0:
         return ()  # no candidate to tell apart
     p = posterior(result.probabilities, order, chosen, calibration)
-    terms = candidate_terms(index, chosen)  # result.targets is index.target_rows for every scorer
+    terms = candidate_terms(index, chosen, overrides)  # result.targets is index.target_rows
     rows = [graph.index[i] for i in asked if i in graph.index]
     asked_terms = index.term_of_row[np.asarray(rows, dtype=np.int64)] if rows else np.zeros(0, np.int64)
     terms = terms[~asked_implied(index, asked_terms[asked_terms >= 0])[terms]]
     if len(terms) == 0:
         return ()
-    gain = question_gain(index, chosen, p, terms, epsilon, absent_counts, answers)
+    gain = question_gain(index, chosen, p, terms, epsilon, absent_counts, answers, overrides)
     best = np.argsort(-gain, kind="stable")[:k]
     return tuple(graph.id_list[int(index.term_rows[terms[b]])] for b in best.tolist() if gain[b] > 0)
 

@@ -41,9 +41,10 @@ class GroupRanking:
 
     probabilities: np.ndarray  #: raw group probabilities, best first, summing to 1
     rank: int | None  #: pessimistic 1-based rank of the answer's group (None: not ranked)
-    #: the answer ties with the lowest-scoring candidate: the scorer tells it apart from nothing
-    #: (a de-leaked disease whose annotations all came from the case's own publication)
-    floor: bool = False
+    #: the answer's disease has no annotation left once the case's own publication's share is
+    #: hidden (a de-leaked case whose disease only that publication described): no scorer can
+    #: tell it apart, and the deployed graph has no such disease
+    unannotated: bool = False
 
     @property
     def hits(self) -> np.ndarray:
@@ -67,13 +68,14 @@ def group_ranking(ranker: Ranker, observed: Sequence[str], excluded: Sequence[st
     probabilities = peaks / (total if total > 0 else 1.0)
     wanted = [ranker.graph.index[a] for a in answers if a in ranker.graph.index]
     is_answer = np.isin(groups.of[order], groups.of[np.isin(result.targets, wanted)])
-    rank, floor = None, False
+    rank = None
     if is_answer.any():
         scores = result.scores[order]
-        best = scores[is_answer].max()
-        rank = int((scores >= best).sum())
-        floor = bool(best <= scores.min())
-    return GroupRanking(probabilities, rank, floor)
+        rank = int((scores >= scores[is_answer].max()).sum())
+    members = np.flatnonzero(np.isin(groups.of, groups.of[np.isin(result.targets, wanted)]))
+    emptied = {o.target for o in overrides if len(o.terms) == 0}
+    unannotated = len(members) > 0 and all(int(m) in emptied for m in members.tolist())
+    return GroupRanking(probabilities, rank, unannotated)
 
 
 def rank_groups(ranker: Ranker, cases: Sequence[EvalCase], mask: PublicationMask | None
@@ -101,13 +103,13 @@ def fit_calibration(rankings: Sequence[GroupRanking | None], version: str) -> Ca
 
 def fit_conformal(rankings: Sequence[GroupRanking | None], version: str,
                   penalty: float = RAPS_PENALTY, free_ranks: int = RAPS_FREE_RANKS) -> ConformalSets:
-    """Conformal scores of the calibration cases whose answer the scorer sets apart from the
-    lowest-ranked candidates (see :attr:`GroupRanking.floor`): the promised coverage is for
-    diagnoses the graph knows something about. A case whose findings are all unknown, or whose
-    answer is not ranked at all, counts as a miss (infinite score)."""
+    """Conformal scores of the calibration cases whose answer keeps some annotation (see
+    :attr:`GroupRanking.unannotated`): the promised coverage is for diagnoses the graph
+    describes. A case whose findings are all unknown, or whose answer is not ranked at all,
+    counts as a miss (infinite score)."""
     return ConformalSets.fit([nonconformity(g.probabilities, g.rank, penalty, free_ranks)
                               if g is not None else float("inf")
-                              for g in rankings if g is None or not g.floor],
+                              for g in rankings if g is None or not g.unannotated],
                              penalty, free_ranks, version)
 
 

@@ -123,3 +123,28 @@ def test_the_answer_model_is_learned_from_labelled_records() -> None:
     model = AnswerModel.fit(ix, cases, np.random.default_rng(1))
     assert model.cases == len(cases) and model.known_if_annotated == 1.0
     assert 0.0 <= model.known_if_not < 1.0
+
+
+def test_a_target_scored_with_other_annotations_is_asked_about_with_them() -> None:
+    import numpy as np
+
+    from kgdecide.explain.questions import candidate_terms, closure_block
+    from kgdecide.score.annotations import annotation_index
+    from kgdecide.score.base import TargetAnnotations
+
+    g = toy_graph()
+    ix = annotation_index(g, TOY_SPEC)
+    direct = ix.direct_rows
+    targets = np.arange(ix.n_targets)
+    terms = np.arange(ix.ancestors.shape[0])
+    t = int(np.argmax(np.diff(direct.indptr)))  # a target with annotations
+    own = direct.indices[direct.indptr[t]:direct.indptr[t + 1]]
+    same = TargetAnnotations(t, own.astype(np.int64), direct.data[direct.indptr[t]:direct.indptr[t + 1]],
+                             np.zeros(len(own), dtype=bool))
+    # its own annotations as an override: the same block as the index's
+    np.testing.assert_allclose(closure_block(ix, targets, terms, [same]),
+                               ix.closure[targets][:, terms].toarray())
+    # with none left, it is annotated with nothing, and raises no question of its own
+    empty = TargetAnnotations(t, np.zeros(0, np.int64), np.zeros(0), np.zeros(0, dtype=bool))
+    assert not closure_block(ix, targets, terms, [empty])[t].any()
+    assert set(candidate_terms(ix, np.array([t]), [empty]).tolist()) == set()
