@@ -2,10 +2,10 @@
 
 The posterior over the top candidates is the calibrated one (the ranker's calibration map over
 their raw probabilities, renormalised over them). For each finding not yet asked that some top
-candidate is annotated with, a question has three answers: "yes", "no" and "not known" (the
-record says nothing). Per candidate ``d`` and finding ``h``:
+candidate is annotated with, or an ancestor of one, a question has three answers: "yes", "no"
+and "not known" (the record says nothing). Per candidate ``d`` and finding ``h``:
 
-    P(known | d, h)      = known[annotated]   (learned from training cases: :class:`AnswerModel`)
+    P(known | d, h)      = known[annotated, IC bin of h]   (learned: :class:`AnswerModel`)
     P(yes | known, d, h) = (1 - eps) F[d, h] + eps * bg[h]
 
 where ``F`` is the candidate's propagated annotation frequency and ``annotated`` whether it is
@@ -38,16 +38,32 @@ ANSWERS_FILE = "answers.json"
 @dataclass(frozen=True, slots=True)
 class AnswerModel:
     """How often a patient's record answers a question about a finding at all ("yes" or "no"
-    rather than "not known"), depending on whether the disease is annotated with the finding.
-    The default (every question answered) is what the gain was before any learning."""
+    rather than "not known"), by whether the disease is annotated with the finding (itself or a
+    descendant) and by the finding's information content (a record says more often whether a
+    patient has a broad kind of finding than a precise one). The default (every question
+    answered) is what the gain was before any learning.
 
-    known_if_annotated: float = 1.0
-    known_if_not: float = 1.0
+    >>> m = AnswerModel((0.0, 2.0, float("inf")), (0.8, 0.3), (0.1, 0.01))
+    >>> m.known(np.array([[0.5, 0.0], [0.0, 0.9]]), np.array([1.0, 3.0])).tolist()
+    [[0.8, 0.01], [0.1, 0.3]]
+    """
+
+    edges: tuple[float, ...] = (0.0, float("inf"))  #: information-content bin edges
+    annotated: tuple[float, ...] = (1.0,)  #: P(known) per bin when the disease has the finding
+    other: tuple[float, ...] = (1.0,)  #: P(known) per bin when it has not
     cases: int = 0  #: training cases the rates were counted on
 
+    def known(self, block: np.ndarray, ic: np.ndarray) -> np.ndarray:
+        """P(known) for [candidates x findings]: ``block`` their propagated frequencies,
+        ``ic`` the findings' information content."""
+        b = np.clip(np.searchsorted(np.asarray(self.edges), ic, side="right") - 1, 0,
+                    len(self.annotated) - 1)
+        return np.where(block > 0, np.asarray(self.annotated)[b][None, :],
+                        np.asarray(self.other)[b][None, :])
+
     def to_json(self) -> dict:
-        return {"known_if_annotated": self.known_if_annotated, "known_if_not": self.known_if_not,
-                "cases": self.cases}
+        return {"edges": [e if np.isfinite(e) else None for e in self.edges],
+                "annotated": list(self.annotated), "other": list(self.other), "cases": self.cases}
 
     def save(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")
@@ -60,36 +76,44 @@ class AnswerModel:
         if not path.is_file():
             return cls()
         d = json.loads(path.read_text())
-        return cls(float(d["known_if_annotated"]), float(d["known_if_not"]), int(d.get("cases", 0)))
+        return cls(tuple(float("inf") if e is None else float(e) for e in d["edges"]),
+                   tuple(map(float, d["annotated"])), tuple(map(float, d["other"])),
+                   int(d.get("cases", 0)))
 
     @classmethod
     def fit(cls, index: AnnotationIndex,
             cases: Iterable[tuple[Collection[int], Collection[int], int]],
-            rng: np.random.Generator | None = None, others: int = 20) -> AnswerModel:
+            rng: np.random.Generator | None = None, others: int = 20,
+            edges: Sequence[float] = (0.0, 2.0, 4.0, 6.0, float("inf"))) -> AnswerModel:
         """Count, over labelled cases ``(observed terms, excluded terms, answer's target index)``,
-        how many of the answer's own annotations the record answers, and how many of the
-        annotations of ``others`` random other diseases (the questions a differential raises)
-        that the answer is not annotated with."""
+        how many questions the record answers: about the answer's own annotations and their
+        ancestors (annotated), and about those of ``others`` random other diseases that the
+        answer is not annotated with (the questions a differential raises); per IC bin. A bin
+        with no question keeps rate 1 (as untrained)."""
         rng = rng or np.random.default_rng(0)
         direct = index.direct_rows
-        hit = [0, 0]  # annotated, not annotated
-        total = [0, 0]
+        bins = len(edges) - 1
+        hit = np.zeros((2, bins))
+        total = np.zeros((2, bins))
         n = 0
         for observed, excluded, target in cases:
             yes, no = record_answers(index, observed, excluded)
             known = yes | no
             own = direct.indices[direct.indptr[target]:direct.indptr[target + 1]]
+            own = np.unique(index.ancestors[own].indices) if len(own) else own
             picks = rng.integers(0, index.n_targets, size=others)
-            asked = np.unique(direct[picks].indices)
-            annotated = index.closure[target, asked].toarray().ravel() > 0
-            asked = asked[~annotated]
+            asked = candidate_terms(index, picks, with_ancestors=True)
+            asked = asked[index.closure[target, asked].toarray().ravel() <= 0]
             for k, terms in enumerate((own, asked)):
-                hit[k] += int(known[terms].sum())
-                total[k] += len(terms)
+                b = np.clip(np.searchsorted(np.asarray(edges), index.ic[terms], side="right") - 1,
+                            0, bins - 1)
+                np.add.at(hit[k], b, known[terms])
+                np.add.at(total[k], b, 1)
             n += 1
         if n == 0:
             return cls()
-        return cls(hit[0] / max(total[0], 1), hit[1] / max(total[1], 1), n)
+        rate = np.where(total > 0, hit / np.maximum(total, 1), 1.0)
+        return cls(tuple(float(e) for e in edges), tuple(rate[0].tolist()), tuple(rate[1].tolist()), n)
 
 
 def record_answers(index: AnnotationIndex, observed: Collection[int], excluded: Collection[int]
@@ -120,9 +144,11 @@ def record_answers(index: AnnotationIndex, observed: Collection[int], excluded: 
 
 
 def candidate_terms(index: AnnotationIndex, targets: np.ndarray,
-                    overrides: Sequence[TargetAnnotations] = ()) -> np.ndarray:
-    """The finding terms the given targets are directly annotated with (sorted, unique);
-    a target in ``overrides`` by its annotations there."""
+                    overrides: Sequence[TargetAnnotations] = (),
+                    with_ancestors: bool = False) -> np.ndarray:
+    """The finding terms the given targets are directly annotated with (sorted, unique), and
+    their ancestors with ``with_ancestors``; a target in ``overrides`` by its annotations
+    there."""
     direct = index.direct_rows
     targets = np.asarray(targets, dtype=np.int64)
     replaced = {o.target: o for o in overrides}
@@ -130,7 +156,10 @@ def candidate_terms(index: AnnotationIndex, targets: np.ndarray,
     parts = [direct[kept].indices]
     parts += [np.asarray(replaced[int(t)].terms, dtype=np.int64) for t in targets.tolist()
               if int(t) in replaced]
-    return np.unique(np.concatenate(parts).astype(np.int64))
+    terms = np.unique(np.concatenate(parts).astype(np.int64))
+    if with_ancestors and len(terms):
+        terms = np.unique(index.ancestors[terms].indices).astype(np.int64)
+    return terms
 
 
 def closure_block(index: AnnotationIndex, targets: np.ndarray, terms: np.ndarray,
@@ -167,7 +196,7 @@ def question_gain(index: AnnotationIndex, targets: np.ndarray, p: np.ndarray, te
     over ``targets``."""
     answers = answers or AnswerModel()
     block = closure_block(index, targets, terms, overrides)  # F[d, h]
-    known = np.where(block > 0, answers.known_if_annotated, answers.known_if_not)
+    known = answers.known(block, index.ic[terms])
     yes_known = (1 - epsilon) * block + epsilon * index.background[terms][None, :]
     yes, no = known * yes_known, known * (1.0 - yes_known)
     return _entropy(p) - _expected_entropy(p, yes, no, absent_counts)
@@ -194,7 +223,8 @@ def next_questions(graph: ArrayGraph, spec: DomainSpec, result: ScoreResult, ord
     if len(chosen) == 0:
         return ()  # no candidate to tell apart
     p = posterior(result.probabilities, order, chosen, calibration)
-    terms = candidate_terms(index, chosen, overrides)  # result.targets is index.target_rows
+    # result.targets is index.target_rows; broader findings too: records answer those more often
+    terms = candidate_terms(index, chosen, overrides, with_ancestors=True)
     rows = [graph.index[i] for i in asked if i in graph.index]
     asked_terms = index.term_of_row[np.asarray(rows, dtype=np.int64)] if rows else np.zeros(0, np.int64)
     terms = terms[~asked_implied(index, asked_terms[asked_terms >= 0])[terms]]

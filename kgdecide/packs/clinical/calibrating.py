@@ -168,6 +168,7 @@ def calibrate_and_sets(rankers: dict[str, Ranker], graph_store, data, out_dir: P
     answers = fit_answer_model(graph_store, rankers[next(iter(rankers))].spec, data)
     answers.save(out_dir / ANSWERS_FILE)
     echo(f"answer model from {answers.cases:,} training cases: a record answers "
-         f"{100 * answers.known_if_annotated:.0f} % of questions about its disease's own "
-         f"findings, {100 * answers.known_if_not:.0f} % of others")
+         + "/".join(f"{100 * r:.0f}" for r in answers.annotated)
+         + " % of questions about its disease's own findings (by IC bin), "
+         + "/".join(f"{100 * r:.0f}" for r in answers.other) + " % of others")
     return (*paths, out_dir / ANSWERS_FILE)

@@ -99,10 +99,10 @@ def test_how_often_records_answer_weighs_the_gain() -> None:
     always = question_gain(ix, targets, p, terms)
     # records that mostly answer about their own disease's findings: the rates depend on the
     # candidate, so the gains are not a rescaling of the default's
-    skewed = question_gain(ix, targets, p, terms, answers=AnswerModel(0.9, 0.1))
+    skewed = question_gain(ix, targets, p, terms, answers=AnswerModel((0.0, np.inf), (0.9,), (0.1,)))
     assert not np.allclose(skewed / skewed.max(), always / always.max())
     assert (skewed >= -1e-12).all()
-    half = question_gain(ix, targets, p, terms, answers=AnswerModel(0.5, 0.5))
+    half = question_gain(ix, targets, p, terms, answers=AnswerModel((0.0, np.inf), (0.5,), (0.5,)))
     np.testing.assert_allclose(half, always / 2, atol=1e-12)  # a fixed rate scales every gain
 
 
@@ -121,8 +121,10 @@ def test_the_answer_model_is_learned_from_labelled_records() -> None:
         if own:
             cases.append((own, [], target))  # every own annotation recorded as observed
     model = AnswerModel.fit(ix, cases, np.random.default_rng(1))
-    assert model.cases == len(cases) and model.known_if_annotated == 1.0
-    assert 0.0 <= model.known_if_not < 1.0
+    assert model.cases == len(cases)
+    # every own annotation was recorded; their ancestors too ("yes" to a broader finding)
+    assert all(r == 1.0 for r in model.annotated)
+    assert all(0.0 <= r <= 1.0 for r in model.other) and min(model.other) < 1.0
 
 
 def test_a_target_scored_with_other_annotations_is_asked_about_with_them() -> None:
