@@ -334,7 +334,7 @@ def question_lines(args, ranked, test, data, log) -> list[str]:  # noqa: ANN001
 
 def decision_support(args, graph, ranked, test, data, log, started) -> str:  # noqa: ANN001
     """``--only``: the calibration, prediction-set and question subsections alone."""
-    lines = [f"(Subsections below measured {dt.date.today().isoformat()} on graph `{graph.version}` "
+    lines = [f"(Measured {dt.date.today().isoformat()} on graph `{graph.version}` "
              f"with `{' '.join(['python eval/diagnosis.py', *map(shlex.quote, sys.argv[1:])])}`; "
              f"load average {os.getloadavg()[0]:.1f} at the start.)\n"]
     bodies: dict[str, str] = {}

@@ -167,7 +167,10 @@ def closure_block(index: AnnotationIndex, targets: np.ndarray, terms: np.ndarray
     """F[d, h]: the propagated annotation frequency of each target for each term (dense, only
     [targets x terms]); a target in ``overrides`` propagated from its annotations there."""
     targets = np.asarray(targets, dtype=np.int64)
-    block = index.closure[targets][:, terms].toarray()
+    rows = index.__dict__.get("_closure_rows")
+    if rows is None:  # by target (CSR): picking a few targets' rows out of the CSC is slow
+        rows = index.__dict__["_closure_rows"] = index.closure.tocsr()
+    block = rows[targets][:, terms].toarray()
     for o in overrides:  # evaluation only: the few targets a publication's share touched
         where = np.flatnonzero(targets == o.target)
         if not len(where):
