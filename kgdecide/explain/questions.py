@@ -2,8 +2,8 @@
 
 The posterior over the top candidates is the calibrated one (the ranker's calibration map over
 their raw probabilities, renormalised over them). For each finding not yet asked that some top
-candidate is annotated with, or an ancestor of one, a question has three answers: "yes", "no"
-and "not known" (the record says nothing). Per candidate ``d`` and finding ``h``:
+candidate is annotated with, a question has three answers: "yes", "no" and "not known" (the
+record says nothing). Per candidate ``d`` and finding ``h``:
 
     P(known | d, h)      = known[annotated, IC bin of h]   (learned: :class:`AnswerModel`)
     P(yes | known, d, h) = (1 - eps) F[d, h] + eps * bg[h]
@@ -226,8 +226,8 @@ def next_questions(graph: ArrayGraph, spec: DomainSpec, result: ScoreResult, ord
     if len(chosen) == 0:
         return ()  # no candidate to tell apart
     p = posterior(result.probabilities, order, chosen, calibration)
-    # result.targets is index.target_rows; broader findings too: records answer those more often
-    terms = candidate_terms(index, chosen, overrides, with_ancestors=True)
+    # result.targets is index.target_rows for every scorer here
+    terms = candidate_terms(index, chosen, overrides)
     rows = [graph.index[i] for i in asked if i in graph.index]
     asked_terms = index.term_of_row[np.asarray(rows, dtype=np.int64)] if rows else np.zeros(0, np.int64)
     terms = terms[~asked_implied(index, asked_terms[asked_terms >= 0])[terms]]
