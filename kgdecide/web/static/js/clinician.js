@@ -125,12 +125,12 @@
     if (size && size < items.length) {
       items.splice(size, 0, el("li", { class: "set-cut", role: "separator", "data-size": String(size) },
         "▲ " + level + " prediction set (" + size + (size === 1 ? " diagnosis" : " diagnoses") +
-        "): on validation cases the diagnosis was above this line " + level + " of the time."));
+        "): in published cases like those it was calibrated on, the diagnosis falls above this line " + level + " of the time."));
     }
     $("candidates").replaceChildren(...items);
     $("set-note").hidden = !(size && size >= items.length);
     $("set-note").textContent = size >= items.length
-      ? "The " + level + " prediction set runs past this list: " + size + " diagnoses (on validation cases the diagnosis was within it " + level + " of the time)."
+      ? "The " + level + " prediction set runs past this list: " + size + " diagnoses (in published cases like those it was calibrated on, the diagnosis falls within it " + level + " of the time)."
       : "";
     renderQuestions(data);
     renderHeat(data);
