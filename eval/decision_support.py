@@ -115,6 +115,7 @@ def question_curves(ranker: Ranker, cases: Sequence[EvalCase], mask, rounds: int
     ids = graph.id_list
     rng = np.random.default_rng(seed)
     curves: dict[str, list[list[float]]] = {s: [] for s in (*STRATEGIES, "full record")}
+    replies = {s: np.zeros(3) for s in STRATEGIES}  # yes, no, not known
     for e in cases:
         c = e.case.case
         overrides = mask.overrides(e.case.publication) if mask is not None else ()
@@ -153,8 +154,11 @@ def question_curves(ranker: Ranker, cases: Sequence[EvalCase], mask, rounds: int
                 elif no[term]:
                     excluded.append(fid)
                 # "not known": asked, never scored
+                replies[strategy][0 if yes[term] else 1 if no[term] else 2] += 1
             curves[strategy].append(ranks)
-    return {k: np.asarray(v, dtype=np.float64) for k, v in curves.items()}
+    out = {k: np.asarray(v, dtype=np.float64) for k, v in curves.items()}
+    out.update({f"replies {k}": v for k, v in replies.items()})
+    return out
 
 
 def _rank(ranker: Ranker, observed, excluded, answers, overrides) -> float | None:  # noqa: ANN001
@@ -233,6 +237,9 @@ def questions_section(curves: dict[str, np.ndarray], scorer: str, plot: Path | N
                  f"top-1 gap between three findings ({start:.1f} %) and the full record "
                  f"({full_top1:.1f} %); the baselines reach "
                  + " and ".join(f"{gain5[s]:.1f} %" for s in STRATEGIES[1:]) + ".")
+    lines.append("\nReplies to the questions asked (yes / no / not known): " + "; ".join(
+        f"{name} " + " / ".join(f"{100 * v / max(curves[f'replies {name}'].sum(), 1):.0f} %"
+                                for v in curves[f"replies {name}"]) for name in STRATEGIES) + ".")
     if plot is not None:
         draw_questions(curves, plot)
         lines.append(f"\n![Top-1 and mean rank against questions asked]({plot.relative_to(docs)})")
