@@ -19,6 +19,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import re
 import shlex
 import sys
 import time
@@ -43,11 +44,11 @@ from kgdecide.packs.clinical.training import (  # noqa: E402
 )
 from kgdecide.packs.clinical.models import model_dir_for  # noqa: E402
 from kgdecide.pipeline import Outcome, Ranker, evaluate  # noqa: E402
-from kgdecide.score.attention import MODEL_FILE, AttentionWeights  # noqa: E402
-from kgdecide.score.calibration import CALIBRATION_FILE, load_calibration  # noqa: E402
+from kgdecide.score.attention import MODEL_FILE, AttentionSettings, AttentionWeights  # noqa: E402
 from kgdecide.score.metrics import expected_calibration_error  # noqa: E402
 from kgdecide.settings import Settings  # noqa: E402
 from _common import write_section  # noqa: E402  (eval/ is this script's folder)
+import decision_support as ds  # noqa: E402  (eval/ too)
 
 SECTION = "Diagnosis"
 KIND_TITLES = {"natural": "Natural leak-free", "deleaked": "De-leaked",
@@ -148,15 +149,20 @@ def reliability_bins(outcomes: Sequence[Outcome], bins: int = 10
 
 
 def calibration_section(outcomes: dict[tuple[str, str], list[Outcome]], names: Sequence[str],
-                        diagram: Path | None) -> list[str]:
+                        diagram: Path | None,
+                        shown: dict[tuple[str, str], float] | None = None) -> list[str]:
     """The calibration table (ECE with its interval, mean top-1 probability against top-1
-    accuracy) for natural leak-free and de-leaked test publications, and the reliability diagram."""
-    lines = ["### Calibration of the top-1 probability (test publications; maps fitted on the "
-             "validation publications by `kgdecide train`)\n",
+    accuracy; ``shown``: the ECE over every shown candidate) for natural leak-free and de-leaked
+    test publications, and the reliability diagram."""
+    shown = shown or {}
+    lines = ["### Calibration\n",
+             "Test publications; isotonic maps fitted on the validation publications' natural and "
+             "de-leaked cases (`kgdecide train --calibrate-only`), over disease groups: one for the "
+             "first candidate, one for every shown candidate. Target: ECE at most 0.03.\n",
              "| scorer | cases | ECE [95 % CI] natural | floor | mean top-1 probability | "
-             "top-1 accuracy | cases | ECE [95 % CI] de-leaked | floor | mean top-1 probability | "
-             "top-1 accuracy |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "top-1 accuracy | ECE, all 10 shown | cases | ECE [95 % CI] de-leaked | floor | "
+             "mean top-1 probability | top-1 accuracy | ECE, all 10 shown |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name in names:
         cells = []
         for kind in ("natural", "deleaked"):
@@ -164,7 +170,7 @@ def calibration_section(outcomes: dict[tuple[str, str], list[Outcome]], names: S
             mean_p = np.mean([o.top_probability for o in part]) if part else float("nan")
             accuracy = np.mean([o.rank <= 1 for o in part]) if part else float("nan")
             cells += [f"{len(part):,}", str(ece_estimate(part)), f"{ece_floor(part):.3f}",
-                      f"{mean_p:.3f}", f"{accuracy:.3f}"]
+                      f"{mean_p:.3f}", f"{accuracy:.3f}", f"{shown.get((kind, name), float('nan')):.3f}"]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.append("\nECE uses 10 equal-width bins. The plug-in ECE is biased upward on finite samples "
                  "(a bootstrap resample repeats cases, so its interval sits above the point "
@@ -213,17 +219,19 @@ def draw_reliability(outcomes: dict[tuple[str, str], list[Outcome]], names: Sequ
 
 
 def rankers(home: Path, store: str, graph_store: EmbeddedStore) -> dict[str, Ranker]:
+    """Each scorer with the calibration, conformal scores and answer model of the model folder."""
     graph = graph_store.projection()
     models = model_dir_for(home, graph)
     prefixes = DISEASE_PREFIXES["omim"]
-    out = {name: Ranker.create(graph_store, CLINICAL_DOMAIN, name,
-                               load_calibration(models / CALIBRATION_FILE, name), prefixes)
+    out = {name: Ranker.from_model_dir(graph_store, CLINICAL_DOMAIN, name, models, prefixes)
            for name in ("resnik", "lr")}
     model = models / MODEL_FILE
     if model.is_file():
         ranker = attention_ranker(graph, CLINICAL_DOMAIN, AttentionWeights.from_path(model), prefixes)
-        out["attention"] = dataclasses.replace(
-            ranker, calibration=load_calibration(models / CALIBRATION_FILE, "attention"))
+        files = Ranker.from_model_dir(graph_store, CLINICAL_DOMAIN, "attention", models, prefixes,
+                                      settings=AttentionSettings(model))
+        out["attention"] = dataclasses.replace(ranker, calibration=files.calibration,
+                                               conformal=files.conformal, answers=files.answers)
     else:
         print(f"no attention model at {model}: run `kgdecide train`", file=sys.stderr)
     return out
@@ -372,6 +380,58 @@ def ablation_rankers(graph_store: EmbeddedStore, cases_path: Path, cache: Path, 
     return out
 
 
+def question_lines(args, ranked, test, data, log) -> list[str]:  # noqa: ANN001
+    name = "attention" if "attention" in ranked else next(iter(ranked))
+    rng = np.random.default_rng(12345)
+    pool = [e for e in test if e.kind != "leaky"]
+    sample = [pool[i] for i in sorted(rng.choice(len(pool), min(args.question_cases, len(pool)),
+                                                 replace=False).tolist())]
+    t0 = time.monotonic()
+    curves = ds.question_curves(ranked[name], sample, data.mask)
+    log(f"questions: {len(curves['full record']):,} cases in {time.monotonic() - t0:.0f} s")
+    return ds.questions_section(curves, name, REPO / "docs" / "img" / "questions.png"
+                                if args.write_docs else None, REPO / "docs")
+
+
+def decision_support(args, graph, ranked, test, data, log, started) -> str:  # noqa: ANN001
+    """``--only``: the calibration, prediction-set and question subsections alone."""
+    lines = [f"(Measured {dt.date.today().isoformat()} on graph `{graph.version}` "
+             f"with `{' '.join(['python eval/diagnosis.py', *map(shlex.quote, sys.argv[1:])])}`; "
+             f"load average {os.getloadavg()[0]:.1f} at the start.)\n"]
+    bodies: dict[str, str] = {}
+    if {"calibration", "sets"} & set(args.only):
+        honest = [e for e in test if e.kind != "leaky"]
+        by_scorer = {}
+        for name, r in ranked.items():
+            t0 = time.monotonic()
+            by_scorer[name] = ds.rank_test(r, honest, data.mask)
+            log(f"{name}: {len(honest):,} test cases in {time.monotonic() - t0:.0f} s")
+        parts = {(kind, name): [x for x, e in zip(by_scorer[name], honest) if e.kind == kind]
+                 for name in ranked for kind in ("natural", "deleaked")}
+        if "calibration" in args.only:
+            outcomes = {k: [x.outcome for x in v] for k, v in parts.items()}
+            bodies["Calibration"] = "\n".join(lines + calibration_section(
+                outcomes, list(ranked), REPO / "docs" / "img" / "reliability.png"
+                if args.write_docs else None, {k: ds.shown_ece(v) for k, v in parts.items()}))
+        if "sets" in args.only:
+            bodies["Prediction sets"] = "\n".join(lines + ds.sets_section(parts, list(ranked)))
+    if "questions" in args.only:
+        bodies["Questions"] = "\n".join(lines + question_lines(args, ranked, test, data, log))
+    # each body holds its own "### title" line after the dating line: drop it, put the title first
+    text = "\n\n".join(f"### {t}\n\n" + _without_title(b) for t, b in bodies.items())
+    print(text)
+    if args.write_docs:
+        ds.write_subsections(REPO / "docs" / "EVALUATION.md", SECTION,
+                             {t: f"### {t}\n\n" + _without_title(b) for t, b in bodies.items()},
+                             before="Natural leak-free vs de-leaked, same diseases (test publications)")
+    log(f"{time.monotonic() - started:.0f} s in all")
+    return text
+
+
+def _without_title(body: str) -> str:
+    return re.sub(r"^### [^\n]*\n+", "", body, count=1, flags=re.MULTILINE)
+
+
 def main(argv: Sequence[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", default="clinical")
@@ -383,7 +443,19 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--section", default=SECTION,
                         help="The docs/EVALUATION.md section --write-docs replaces.")
+    parser.add_argument("--only", type=lambda v: tuple(x.strip() for x in v.split(",") if x.strip()),
+                        default=(), metavar="PARTS",
+                        help="Run only these parts, comma-separated: calibration, sets, questions; "
+                             "--write-docs then rewrites only their subsections of Diagnosis.")
+    parser.add_argument("--questions", action="store_true",
+                        help="In a full run, also the question protocol (~1 s a case).")
+    parser.add_argument("--question-cases", type=int, default=400,
+                        help="Test cases the question protocol runs on (a seeded sample).")
     args = parser.parse_args(argv)
+    unknown = set(args.only) - {"calibration", "sets", "questions"}
+    if unknown:
+        parser.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}; choose from "
+                     "calibration, sets, questions")
     started = time.monotonic()
     settings = Settings.from_env()
     graph_store = EmbeddedStore.from_path(settings.store_dir(args.store))
@@ -393,6 +465,8 @@ def main(argv: Sequence[str] | None = None) -> str:
     ranked = rankers(settings.home, args.store, graph_store)
     test = eval_cases(read_labelled_cases(args.cases), ("test",))
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    if args.only:
+        return decision_support(args, graph, ranked, test, data, log, started)
     default = json.loads((models / DEFAULT_FILE).read_text()) if (models / DEFAULT_FILE).is_file() else None
     lines = [f"Measured {dt.date.today().isoformat()} on graph `{graph.version}` "
              f"(case evidence from {graph.meta.get('case_evidence', {}).get('splits')}) with\n"
@@ -448,8 +522,16 @@ def main(argv: Sequence[str] | None = None) -> str:
                      f"{len(data.validation):,} cases; publications resampled)\n")
         lines += fusion_on_validation(ranked, list(data.validation), data.mask)
         lines.append("")
+    honest_test = [e for e in test if e.kind != "leaky"]
+    by_scorer = {name: ds.rank_test(r, honest_test, data.mask) for name, r in ranked.items()}
+    parts = {(kind, name): [x for x, e in zip(by_scorer[name], honest_test) if e.kind == kind]
+             for name in ranked for kind in ("natural", "deleaked")}
     lines += calibration_section(outcomes, list(ranked),
-                                 REPO / "docs" / "img" / "reliability.png" if args.write_docs else None)
+                                 REPO / "docs" / "img" / "reliability.png" if args.write_docs else None,
+                                 {k: ds.shown_ece(v) for k, v in parts.items()})
+    lines += ds.sets_section(parts, list(ranked))
+    if args.questions and "attention" in ranked:
+        lines += question_lines(args, ranked, test, data, log)
     lines.append("### Natural leak-free vs de-leaked, same diseases (test publications; intervals "
                  "over cases)\n")
     lines += same_disease_comparison(ranked, [e for e in test if e.kind != "leaky"], data.mask)

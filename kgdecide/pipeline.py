@@ -6,6 +6,7 @@ top ones -> suggest the next questions -> :class:`~kgdecide.types.Decision`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,12 +16,13 @@ from scipy.sparse.csgraph import connected_components
 
 from kgdecide.errors import InvalidQuery, LinkerUnavailable
 from kgdecide.explain.evidence import explain_candidates
-from kgdecide.explain.questions import next_questions
+from kgdecide.explain.questions import AnswerModel, next_questions
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.graph.store import GraphStore
 from kgdecide.score import Scorer, ScoreResult, create_scorer
 from kgdecide.score.base import DomainSpec, TargetAnnotations
 from kgdecide.score.calibration import Calibration
+from kgdecide.score.conformal import ConformalSets
 from kgdecide.score.query import Resolved, resolve
 from kgdecide.types import Candidate, Decision, Finding, Mention, Provenance, Query
 
@@ -97,14 +99,35 @@ class Ranker:
     scorer: Scorer
     calibration: Calibration = field(default_factory=Calibration.identity)
     candidate_prefixes: tuple[str, ...] = ()
+    #: conformal scores fitted for this scorer (None: no prediction set can be promised)
+    conformal: ConformalSets | None = None
+    #: how often a patient's record answers a question (the next-question gain)
+    answers: AnswerModel | None = None
 
     @classmethod
     def create(cls, store: GraphStore, spec: DomainSpec, scorer: str | Scorer,
                calibration: Calibration | None = None, candidate_prefixes: Sequence[str] = (),
-               settings: object = None) -> Ranker:
+               settings: object = None, conformal: ConformalSets | None = None,
+               answers: AnswerModel | None = None) -> Ranker:
         built = create_scorer(scorer, spec, settings) if isinstance(scorer, str) else scorer
         return cls(store.projection(), spec, built, calibration or Calibration.identity(),
-                   tuple(candidate_prefixes))
+                   tuple(candidate_prefixes), conformal, answers)
+
+    @classmethod
+    def from_model_dir(cls, store: GraphStore, spec: DomainSpec, scorer: str, models: Any,
+                       candidate_prefixes: Sequence[str] = (), settings: object = None) -> Ranker:
+        """A ranker with the calibration, conformal scores and answer model found in the
+        ``models`` folder (identity calibration and no prediction set when they are missing)."""
+        from pathlib import Path
+
+        from kgdecide.explain.questions import ANSWERS_FILE
+        from kgdecide.score.calibration import CALIBRATION_FILE, load_calibration
+        from kgdecide.score.conformal import CONFORMAL_FILE, load_conformal
+
+        models = Path(models)
+        return cls.create(store, spec, scorer, load_calibration(models / CALIBRATION_FILE, scorer),
+                          candidate_prefixes, settings, load_conformal(models / CONFORMAL_FILE, scorer),
+                          AnswerModel.load(models / ANSWERS_FILE))
 
     def _mask(self, targets: np.ndarray) -> np.ndarray:
         cache = self.__dict__.setdefault("_masks", {})
@@ -141,7 +164,8 @@ class Ranker:
     def candidates(self, result: ScoreResult, order: np.ndarray, top: int) -> tuple[Candidate, ...]:
         """The top candidates, one per group: shown by its best-scoring member within the
         candidate prefixes, with the group's score and probability (its best member's; the
-        probabilities renormalised over the groups shown, then calibrated) and its other ids.
+        probabilities renormalised over the groups ranked, then calibrated:
+        :meth:`Calibration.ranked`) and its other ids.
 
         A group's probability is its best member's, not the sum over its members: the sum would
         give a disease listed by both OMIM and Orphanet twice the prior of one listed once, and
@@ -151,7 +175,7 @@ class Ranker:
         peak = groups.peak(result.probabilities)[groups.of[order]]
         allowed_mass = peak.sum()
         raw = peak[:top] / (allowed_mass if allowed_mass > 0 else 1.0)
-        calibrated = self.calibration(raw)
+        calibrated = self.calibration.ranked(raw)
         out = []
         for r, (j, p) in enumerate(zip(order[:top].tolist(), calibrated.tolist()), 1):
             rows = [int(result.targets[m]) for m in groups.members_of(j)]
@@ -164,6 +188,25 @@ class Ranker:
                 equivalent=tuple(sorted(self.graph.id_list[row] for row in rows
                                         if row != shown_row))))
         return tuple(out)
+
+    def group_probabilities(self, result: ScoreResult, order: np.ndarray) -> np.ndarray:
+        """Raw probability of every ranked group, in ``order``, summing to one: each group's
+        best member's, renormalised over the groups ranked (what calibration and the conformal
+        sets were fitted on)."""
+        groups = self.groups(result.targets)
+        peaks = groups.peak(result.probabilities)[groups.of[order]]
+        total = peaks.sum()
+        return peaks / (total if total > 0 else 1.0)
+
+    def prediction_set(self, result: ScoreResult, order: np.ndarray, coverage: float
+                       ) -> tuple[str, ...]:
+        """The ids (as shown) of the conformal set at ``coverage``: the first candidates of the
+        ranking, as many as :meth:`ConformalSets.prediction_set` keeps; empty without
+        conformal scores."""
+        if self.conformal is None or len(order) == 0:
+            return ()
+        size = self.conformal.prediction_set(self.group_probabilities(result, order), coverage)
+        return tuple(self.graph.id_list[self.shown_row(result, j)] for j in order[:size].tolist())
 
     def shown_row(self, result: ScoreResult, position: int) -> int:
         """The graph row a group is shown as: its best-scoring member within the candidate
@@ -208,14 +251,15 @@ def decide(
     excluded = [f.id for f in query.excluded]
     if query.candidate_prefixes:
         ranker = Ranker(ranker.graph, ranker.spec, ranker.scorer, ranker.calibration,
-                        query.candidate_prefixes)
+                        query.candidate_prefixes, ranker.conformal, ranker.answers)
     resolved, result, order = ranker.score(observed, excluded, strict=True)
     candidates = ranker.candidates(result, order, query.top_k)
     top = order[: query.top_k]
     evidence = explain_candidates(ranker.graph, ranker.spec, ranker.scorer, result, top)
-    asked = set(resolved.ids)
+    asked = set(resolved.ids) | set(query.not_known)  # "not known" answers: asked, not scored
     suggestions = next_questions(ranker.graph, ranker.spec, result, order, asked, k=questions,
-                                 absent_counts=ranker.scorer.uses_excluded)
+                                 absent_counts=ranker.scorer.uses_excluded,
+                                 calibration=ranker.calibration, answers=ranker.answers)
     return Decision(
         query=query, candidates=candidates, evidence=evidence, next_questions=suggestions,
         provenance=Provenance(
@@ -224,6 +268,7 @@ def decide(
             settings_hash=ranker.scorer.settings_hash,
         ),
         notes=resolved.notes(), mentions=mentions, sources=sources,
+        prediction_set=ranker.prediction_set(result, order, query.coverage),
     )
 
 
@@ -261,9 +306,10 @@ def case_query(query: Query | None, text: str | None, linker: Any
         field = "text" if text is not None and not coded else "findings"
         raise InvalidQuery(field, "no present finding: add at least one coded finding marked "
                            "present, or text that names one")
-    top_k, prefixes = (query.top_k, query.candidate_prefixes) if query is not None else (10, ())
     sources = ("coded",) * len(coded) + ("text",) * len(linked)
-    return Query(findings, top_k, prefixes), mentions, sources
+    if query is None:
+        return Query(findings), mentions, sources
+    return dataclasses.replace(query, findings=findings), mentions, sources
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,7 +352,7 @@ def evaluate(ranker: Ranker, observed: Sequence[str], excluded: Sequence[str],
     peaks = groups.peak(result.probabilities)[groups.of[order]]
     raw = peaks[:top] / (peaks.sum() or 1.0)
     hits = tuple(bool(h) for h in is_answer[:top])
-    top_p = float(ranker.calibration(raw[:1])[0]) if len(raw) else 0.0
+    top_p = float(ranker.calibration.ranked(raw[:1])[0]) if len(raw) else 0.0
     ids = ranker.graph.id_list
     leaders = tuple(ids[ranker.shown_row(result, j)] for j in order[:3].tolist())
     return Outcome(rank, top_p, tuple(raw.tolist()), hits, len(resolved.unknown), leaders)

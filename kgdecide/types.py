@@ -242,12 +242,19 @@ class Query:
     findings: tuple[Finding, ...]  #: each id at most once
     top_k: int = 10  #: how many candidates to return, explained
     candidate_prefixes: tuple[str, ...] = ()  #: only candidates whose id starts so (empty: all)
+    #: the probability the prediction set should hold the diagnosis with (conformal)
+    coverage: float = 0.9
+    #: findings the patient was asked about and could not answer: never scored, never asked again
+    not_known: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "findings", tuple(self.findings))
         object.__setattr__(self, "candidate_prefixes", tuple(self.candidate_prefixes))
+        object.__setattr__(self, "not_known", tuple(self.not_known))
         if self.top_k < 1:
             raise ValueError("top_k must be at least 1")
+        if not 0.0 < self.coverage < 1.0:
+            raise ValueError("coverage must be between 0 and 1 (exclusive)")
         ids = [f.id for f in self.findings]
         if len(set(ids)) != len(ids):
             raise ValueError("a finding id appears more than once; merge duplicates first")
@@ -342,6 +349,9 @@ class Decision:
     #: per finding of ``query``: ``coded`` (given as an id) or ``text`` (read from the text);
     #: empty means every finding was coded
     sources: tuple[str, ...] = ()
+    #: the conformal prediction set at ``query.coverage``: candidate ids best first (the first
+    #: ``len(prediction_set)`` of the ranking); empty when the model has no conformal scores
+    prediction_set: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.sources and len(self.sources) != len(self.query.findings):

@@ -2,6 +2,8 @@
 
 Fitted on development cases (validation publications), one map per scorer, saved as JSON beside
 the trained model for the graph version. A map is monotone and piecewise linear between its knots.
+A map may hold a second one for the first candidate of a ranking (:meth:`Calibration.ranked`):
+with the same raw probability, the leader is the answer more often than a runner-up.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ class Calibration:
     x: tuple[float, ...]  #: knots (raw probabilities), increasing
     y: tuple[float, ...]  #: calibrated value at each knot, non-decreasing
     version: str = "identity"
+    #: the first candidate's own map (knots, values); empty: the first uses ``x``, ``y`` too
+    first_x: tuple[float, ...] = ()
+    first_y: tuple[float, ...] = ()
 
     @classmethod
     def identity(cls) -> Calibration:
@@ -54,12 +59,36 @@ class Calibration:
             knots_y += [s / n] * (2 if hi > lo else 1)
         return cls(tuple(knots_x), tuple(knots_y), version)
 
+    @classmethod
+    def fit_ranked(cls, first_raw: Sequence[float], first_correct: Sequence[bool],
+                   raw: Sequence[float], correct: Sequence[bool], version: str = "fitted"
+                   ) -> Calibration:
+        """A map for every candidate (``raw``, ``correct``: all ranks pooled) with its own map
+        for the first candidate of each ranking (``first_raw``, ``first_correct``)."""
+        pooled, first = cls.fit(raw, correct, version), cls.fit(first_raw, first_correct)
+        return cls(pooled.x, pooled.y, version, first.x, first.y)
+
     def __call__(self, raw: np.ndarray) -> np.ndarray:
         return np.clip(np.interp(raw, self.x, self.y), 0.0, 1.0)
 
+    def ranked(self, raw: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities of a ranking's candidates, ``raw`` best first: the first by
+        its own map when there is one; never rising down the ranking.
+
+        >>> c = Calibration((0.0, 1.0), (0.0, 0.5), "v", (0.0, 1.0), (0.0, 1.0))
+        >>> c.ranked(np.array([0.6, 0.3, 0.1])).tolist()
+        [0.6, 0.15, 0.05]
+        """
+        out = self(np.asarray(raw, dtype=np.float64))
+        if self.first_x and len(out):
+            out[0] = np.clip(np.interp(raw[0], self.first_x, self.first_y), 0.0, 1.0)
+        return np.minimum.accumulate(out) if len(out) else out
+
 
 def save_calibrations(path: Path, calibrations: dict[str, Calibration]) -> None:
-    payload = {name: {"x": c.x, "y": c.y, "version": c.version} for name, c in calibrations.items()}
+    payload = {name: {"x": c.x, "y": c.y, "version": c.version,
+                      **({"first": {"x": c.first_x, "y": c.first_y}} if c.first_x else {})}
+               for name, c in calibrations.items()}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload, indent=1))
@@ -73,4 +102,6 @@ def load_calibration(path: Path, scorer: str) -> Calibration:
     entry = json.loads(path.read_text()).get(scorer)
     if entry is None:
         return Calibration.identity()
-    return Calibration(tuple(entry["x"]), tuple(entry["y"]), entry.get("version", "fitted"))
+    first = entry.get("first", {})
+    return Calibration(tuple(entry["x"]), tuple(entry["y"]), entry.get("version", "fitted"),
+                       tuple(first.get("x", ())), tuple(first.get("y", ())))

@@ -140,12 +140,11 @@ class PipelineDecider:
         from kgdecide.pipeline import Ranker
         from kgdecide.score import scorer_class
         from kgdecide.score.attention import AttentionSettings
-        from kgdecide.score.calibration import CALIBRATION_FILE, load_calibration
 
         scorer_class(scorer)  # ConfigError listing the valid names
         settings = AttentionSettings(self._model_file()) if scorer == "attention" else None
-        calibration = load_calibration(self._model_dir() / CALIBRATION_FILE, scorer)
-        return Ranker.create(self.store, self.spec, scorer, calibration, settings=settings)
+        return Ranker.from_model_dir(self.store, self.spec, scorer, self._model_dir(),
+                                     settings=settings)
 
     def __call__(self, query: Query, scorer: str | None = None, *, text: str | None = None,
                  linker: Any = None) -> Decision:

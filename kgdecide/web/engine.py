@@ -195,7 +195,8 @@ class Engine:
     def decide(self, request: DecideRequest, key_id: str) -> dict[str, Any]:
         """Decide one case, store it in the audit log, and return the body to send."""
         case = Case(request.text, tuple(Finding(f.id, FindingStatus(f.status)) for f in request.findings))
-        body, record = self._decide_case(case, request.target, request.scorer, request.top_k, key_id)
+        body, record = self._decide_case(case, request.target, request.scorer, request.top_k, key_id,
+                                         request.coverage, tuple(request.not_known))
         self.audit.append([record])  # before the response exists outside this process
         return body
 
@@ -206,7 +207,7 @@ class Engine:
             case = Case(item.text, tuple(Finding(f.id, FindingStatus(f.status)) for f in item.findings))
             try:
                 body, record = self._decide_case(case, request.target, request.scorer,
-                                                 request.top_k, key_id)
+                                                 request.top_k, key_id, request.coverage)
             except ApiError as e:
                 if e.status == 503:
                     raise  # nothing in the batch can succeed: say so once
@@ -221,7 +222,8 @@ class Engine:
         return {"results": results}
 
     def _decide_case(self, case: Case, target: str | None, scorer: str | None, top_k: int,
-                     key_id: str) -> tuple[dict[str, Any], AuditRecord]:
+                     key_id: str, coverage: float = 0.9, not_known: tuple[str, ...] = ()
+                     ) -> tuple[dict[str, Any], AuditRecord]:
         if self.decider is None:
             raise ApiError(503, "scorer_unavailable", SCORER_MISSING,
                            "This server was built without the decision pipeline; install a "
@@ -229,7 +231,8 @@ class Engine:
                            headers={"Retry-After": "3600"})
         # A finding sent twice counts once, at its first place, with its last status.
         unique = {f.id: f for f in case.findings}
-        coded = Query(tuple(unique.values()), top_k, (target,) if target else ())
+        coded = Query(tuple(unique.values()), top_k, (target,) if target else (), coverage,
+                      tuple(i for i in dict.fromkeys(not_known) if i not in unique))
         decision = self.decider(coded, scorer, text=case.text, linker=self.linker)
         decision_id, created = str(uuid.uuid4()), _now()
         body = present.decision_json(decision, decision_id, created, self.store)
@@ -242,7 +245,8 @@ class Engine:
             decision_id, created, key_id, decision.provenance.kg_version,
             decision.provenance.model_version, decision.provenance.scorer,
             decision.provenance.settings_hash,
-            {"findings": findings, "target": target, "scorer": scorer, "top_k": top_k},
+            {"findings": findings, "target": target, "scorer": scorer, "top_k": top_k,
+             "coverage": coverage, "not_known": list(coded.not_known)},
             json.dumps(stored, ensure_ascii=False, sort_keys=True), case.text)
         return body, record
 

@@ -75,6 +75,13 @@ class DecideRequest(_Body):
                                            "prefix, e.g. 'OMIM:' (default: all).")
     scorer: str | None = Field(None, max_length=50, description="A registered scorer name.")
     top_k: JsonInt = Field(10, ge=1, le=100)
+    coverage: float = Field(0.9, gt=0.0, lt=1.0, description=(
+        "The probability the returned prediction set ('set') holds the diagnosis with: "
+        "split-conformal, calibrated on validation publications."))
+    not_known: list[Annotated[str, Field(pattern=CURIE_PATTERN, max_length=200)]] = Field(
+        default_factory=list, max_length=MAX_FINDINGS, description=(
+            "Findings the patient was asked about and could not answer: never scored, never "
+            "suggested again. Answers 'yes' and 'no' are findings (present, excluded)."))
 
 
 class LinkRequest(_Body):
@@ -98,6 +105,7 @@ class RankRequest(_Body):
     target: str | None = Field(None, max_length=100)
     scorer: str | None = Field(None, max_length=50)
     top_k: JsonInt = Field(10, ge=1, le=100)
+    coverage: float = Field(0.9, gt=0.0, lt=1.0, description="As in a single decision.")
 
 
 class SparqlQuery(_QueryString):
@@ -288,6 +296,11 @@ class DecideOut(_Out):
     candidates: list[CandidateOut]
     evidence: list[EvidenceOut]
     next_questions: list[NodeRef]
+    set: list[str] = Field(description=(
+        "The conformal prediction set: the first candidates of the ranking (ids as shown, may "
+        "run past top_k) that hold the diagnosis with probability 'coverage' over cases like "
+        "the validation publications'; empty when the scorer has no conformal calibration."))
+    coverage: float
     provenance: ProvenanceOut
     notes: list[str]
 

@@ -37,7 +37,7 @@ def test_findings_to_differential_and_back(page: Any, decide_server: str, artifa
 
     # the next question, answered "No" in place, re-ranks
     question = page.locator("#questions li", has_text="Global developmental delay")
-    question.get_by_role("button", name="No").click()
+    question.get_by_role("button", name="No", exact=True).click()
     _rank_and_wait(page, "Rare thing C")
     chip = page.locator("#chips .chip", has_text="Global developmental delay")
     assert "excluded" in chip.get_attribute("class")
@@ -138,5 +138,61 @@ def test_a_disease_is_one_row_showing_all_its_ids(page: Any, grouped_server: str
     _rank_and_wait(page, "Epileptic encephalopathy A")
     ids = page.locator("#candidates > li").first.locator(".cid").inner_text()
     assert ids == "OMIM:100100 · ORPHA:300"
-    assert page.locator("#candidates > li").nth(1).locator(".cid").inner_text().count(":") == 1
+    assert page.locator("#candidates > li.cand").nth(1).locator(".cid").inner_text().count(":") == 1
+    assert not page.problems, page.problems
+
+
+def test_answer_buttons_update_the_differential_in_place(page: Any, decide_server: str,
+                                                        artifacts: Path) -> None:
+    """Yes / No / Not known under the next questions: each re-ranks without leaving the page;
+    "Not known" is sent as not_known, changes no score and is not asked again; the prediction
+    set is a marked cut in the differential."""
+    open_signed_in(page, decide_server + "/")
+    sent: list[dict] = []
+    page.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith("/ui/decide") else None)
+    page.get_by_label("Findings in free text").fill("Seizures since 3 months.")
+    page.get_by_role("button", name="Rank diagnoses").click()
+    _rank_and_wait(page, "Epileptic encephalopathy A")
+    url = page.url
+    before = page.locator("#candidates li.cand summary").all_inner_texts()
+    # the stand-in's set: the diseases annotated with seizures, then the cut and its explanation
+    cut = page.locator("#candidates li.set-cut")
+    assert cut.count() == 1 and "90 % prediction set" in cut.inner_text()
+    size = int(cut.get_attribute("data-size"))
+    assert size == len(page.evaluate("window.kgClinician.last.set")) >= 1
+    assert page.locator("#candidates > li").nth(size).get_attribute("class") == "set-cut"
+
+    questions = page.locator("#questions li")
+    asked = questions.first.locator("b").inner_text()
+    questions.first.get_by_role("button", name="Not known").click()
+    page.locator("#not-known", has_text=asked).wait_for()
+    assert sent[-1]["not_known"] and sent[-1]["coverage"] == 0.9
+    assert page.locator("#candidates li.cand summary").all_inner_texts() == before  # no score moved
+    assert page.locator("#questions li", has_text=asked).count() == 0  # not asked again
+    assert page.locator("#chips .chip", has_text=asked).count() == 0  # not a finding
+
+    # after Clear the same question comes back; "Yes" makes it a present finding, re-ranked
+    page.get_by_role("button", name="Clear").click()
+    assert page.locator("#not-known").is_hidden()
+    page.get_by_label("Findings in free text").fill("Seizures since 3 months.")
+    page.get_by_role("button", name="Rank diagnoses").click()
+    nxt = page.locator("#questions li", has_text=asked)
+    yes_to = asked
+    nxt.get_by_role("button", name="Yes", exact=True).click()
+    page.locator("#chips .chip.present", has_text=yes_to).wait_for()
+    wait_until(page, f"window.kgClinician.last.findings.some((f) => f.label === {json.dumps(yes_to)})")
+    assert any(f["status"] == "present" for f in sent[-1]["findings"] if f["id"] != "HP:0001250")
+    assert sent[-1]["not_known"] == []
+    assert page.url == url  # in place: no navigation
+
+    # a narrower coverage is sent and shown
+    page.get_by_label("Prediction set").select_option("0.8")
+    page.get_by_role("button", name="Rank diagnoses").click()
+    wait_until(page, "window.kgClinician.last.coverage === 0.8")
+    assert sent[-1]["coverage"] == 0.8
+    # the cut, or (when every diagnosis shown is in the set) the note under the list
+    shown = page.locator("#candidates li.set-cut").all_inner_texts() + \
+        ([page.locator("#set-note").inner_text()] if page.locator("#set-note").is_visible() else [])
+    assert len(shown) == 1 and "80 % prediction set" in shown[0]
+    page.screenshot(path=str(artifacts / "clinician-answers.png"))
     assert not page.problems, page.problems

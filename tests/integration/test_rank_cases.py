@@ -69,7 +69,10 @@ def test_train_writes_a_model_calibrations_and_the_default_for_the_graph_version
     models = list((home / "models").iterdir())
     assert len(models) == 1
     assert {p.name for p in models[0].iterdir()} >= {"attention.npz", "calibration.json",
+                                                      "conformal.json", "answers.json",
                                                       "default.json"}
+    assert set(json.loads((models[0] / "conformal.json").read_text())) == {"attention", "lr",
+                                                                            "resnik"}
     assert set(json.loads((models[0] / "calibration.json").read_text())) == {"attention", "lr",
                                                                               "resnik"}
     default = json.loads((models[0] / "default.json").read_text())
@@ -172,3 +175,42 @@ def test_a_malformed_case_line_is_named(home: Path, tmp_path: Path) -> None:
     message = result.output
     assert "bad.jsonl:2" in message and "observed" in message
     assert not list(tmp_path.glob("o.jsonl*"))  # nothing half-written
+
+
+def test_rank_cases_gives_the_prediction_set_at_the_coverage_asked(home: Path, fixtures_dir: Path,
+                                                                   tmp_path: Path) -> None:
+    for coverage in ("0.5", "0.9"):
+        out = tmp_path / f"r{coverage}.jsonl"
+        result = _invoke(home, ["rank-cases", str(fixtures_dir / "cases" / "cases.jsonl"),
+                                "--out", str(out), "--scorer", "lr", "--top", "100",
+                                "--coverage", coverage])
+        assert result.exit_code == 0, result.output
+        heart = _lines(out)["heart"]
+        assert heart["coverage"] == float(coverage)
+        ids = [r["id"] for r in heart["ranking"]]
+        # a set is the head of the ranking, never empty
+        assert 1 <= len(heart["set"]) <= len(ids) and heart["set"] == ids[:len(heart["set"])]
+    bad = CliRunner().invoke(main, ["--home", str(home), "rank-cases",
+                                    str(fixtures_dir / "cases" / "cases.jsonl"), "--out",
+                                    str(tmp_path / "x.jsonl"), "--coverage", "1.5"])
+    assert bad.exit_code == 2 and "--coverage" in bad.output
+
+
+def test_calibrate_only_rewrites_the_maps_and_leaves_the_model_alone(home: Path, fixtures_dir: Path,
+                                                                     tmp_path: Path) -> None:
+    import shutil
+
+    models = next((home / "models").iterdir())
+    copy = tmp_path / "model"
+    shutil.copytree(models, copy)
+    (copy / "conformal.json").unlink()
+    weights, default = (copy / "attention.npz").read_bytes(), (copy / "default.json").read_bytes()
+    result = _invoke(home, ["train", "--cases", str(fixtures_dir / "cases" / "labelled.jsonl"),
+                            "--calibrate-only", "--model-dir", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert (copy / "conformal.json").is_file() and (copy / "answers.json").is_file()
+    assert (copy / "attention.npz").read_bytes() == weights
+    assert (copy / "default.json").read_bytes() == default
+    missing = _invoke(home, ["train", "--calibrate-only", "--model-dir", str(tmp_path / "none"),
+                             "--cases", str(fixtures_dir / "cases" / "labelled.jsonl")])
+    assert missing.exit_code != 0 and "no attention model" in missing.output

@@ -1,7 +1,8 @@
 """A stand-in decision function for testing the web layer on its own.
 
 It is NOT a scorer and claims nothing about ranking quality: it counts, per disease, the present
-findings it is annotated with (``has_phenotype``) minus the excluded ones, so web tests can check
+findings it is annotated with (``has_phenotype``) minus the excluded ones (its prediction set: the
+diseases counting above zero), so web tests can check
 plumbing (parsing, audit, serialisation, re-ranking in the browser) with answers they can predict.
 Tests of the real ``kgdecide.pipeline.decide`` run whenever that module exists.
 """
@@ -56,10 +57,13 @@ def counting_decide(store: GraphStore, query: Query, scorer: str = "counting") -
     candidates = tuple(Candidate(n.id, n.label, s, math.exp(s) / total, i + 1)
                        for i, (s, n, _, _) in enumerate(top))
     evidence = tuple(_evidence(query, node, values, annotated) for _, node, values, annotated in top)
-    asked = {f.id for f in query.findings}
+    asked = {f.id for f in query.findings} | set(query.not_known)
     best_annotations = sorted(top[0][3] - asked) if top else []
+    # a stand-in prediction set: the candidates scoring above zero (at least one)
+    in_set = [c.id for c in candidates if c.score > 0] or [c.id for c in candidates[:1]]
     return Decision(query, candidates, evidence, tuple(best_annotations[:3]),
-                    Provenance(store.version, scorer, "none", "test-double"))
+                    Provenance(store.version, scorer, "none", "test-double"),
+                    prediction_set=tuple(in_set))
 
 
 def _evidence(query: Query, node: Any, values: list[float], annotated: set[str]) -> Evidence:

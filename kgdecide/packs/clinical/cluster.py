@@ -36,7 +36,7 @@ def rank_chunk(job: Any, cases: list[Any]) -> list[dict[str, Any]]:
         if ranker is None:
             _rankers.clear()  # a new job's graph replaces the last one's
             ranker = _rankers[job.ranker_key()] = job.ranker()
-        return [rank_line(ranker, case, job.top) for case in cases]
+        return [rank_line(ranker, case, job.top, job.coverage) for case in cases]
 
 
 def rank_on_cluster(address: str, job: Any, cases: Iterable[Any], chunk_size: int

@@ -62,16 +62,14 @@ def make_ranker(settings: Settings, store: str, scorer: str, diseases: str = "al
     from kgdecide.pipeline import Ranker
     from kgdecide.score import scorer_class
     from kgdecide.score.attention import MODEL_FILE, AttentionSettings
-    from kgdecide.score.calibration import CALIBRATION_FILE, load_calibration
 
     scorer_class(scorer)  # an unknown name fails before the graph is loaded
     graph_store = EmbeddedStore.from_path(settings.store_dir(store))
     models = model_dir_for(settings.home, graph_store.projection())
     scorer_settings = AttentionSettings(models / MODEL_FILE) if scorer == "attention" else None
-    calibration = load_calibration(models / CALIBRATION_FILE, scorer)
     spec = CLINICAL_DOMAIN if case_evidence else CLINICAL_DOMAIN.without_evidence()
-    return Ranker.create(graph_store, spec, scorer, calibration,
-                         DISEASE_PREFIXES[diseases], settings=scorer_settings)
+    return Ranker.from_model_dir(graph_store, spec, scorer, models, DISEASE_PREFIXES[diseases],
+                                 settings=scorer_settings)
 
 
 @click.command("rank-cases")
@@ -94,17 +92,23 @@ def make_ranker(settings: Settings, store: str, scorer: str, diseases: str = "al
                    "The output is the same as a local run's.")
 @click.option("--chunk-size", default=256, show_default=True, type=click.IntRange(1, 100_000),
               help="With --cluster: cases per task sent to a worker.")
+@click.option("--coverage", default=0.9, show_default=True,
+              type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
+              help="Each case's prediction set ('set') holds its diagnosis with this probability "
+                   "(split-conformal, calibrated on the validation publications).")
 @click.pass_obj
 def rank_cases(settings: Settings, cases_in: Path, out: Path, scorer: str | None, top: int,
                diseases: str, store: str, case_evidence: bool, cluster: str | None,
-               chunk_size: int) -> None:
+               chunk_size: int, coverage: float) -> None:
     """Rank diseases for each case in IN: a JSON-lines file of {id, observed, excluded} or a
     folder of GA4GH phenopacket JSON files. Diagnosis fields are never read.
 
     Each output line: {"id", "ranking": [{"id", "label", "score", "probability", "equivalent":
-    [other ids of the disease]}...], "mapped": [[obsolete, used]...], "unknown": [...]}; a case
-    with no usable finding gets an "error". One item per disease: its OMIM, ORPHA and DECIPHER ids
-    are one candidate.
+    [other ids of the disease]}...], "set": [ids], "coverage", "mapped": [[obsolete, used]...],
+    "unknown": [...]}; a case with no usable finding gets an "error". One item per disease: its
+    OMIM, ORPHA and DECIPHER ids are one candidate. "probability" is calibrated over diseases;
+    "set" is the conformal prediction set at --coverage, the first ids of the full ranking (it
+    may run past --top), empty when the model folder has no conformal.json.
     """
     from kgdecide.packs.clinical.cases import read_cases
 
@@ -118,11 +122,11 @@ def rank_cases(settings: Settings, cases_in: Path, out: Path, scorer: str | None
 
         lines = rank_on_cluster(cluster, RankJob(str(settings.home.resolve()),
                                                  _absolute_store(settings, store), scorer,
-                                                 diseases, case_evidence, top),
+                                                 diseases, case_evidence, top, coverage),
                                 read_cases(cases_in), chunk_size)
     else:
         ranker = make_ranker(settings, store, scorer, diseases, case_evidence)
-        lines = (rank_line(ranker, case, top) for case in read_cases(cases_in))
+        lines = (rank_line(ranker, case, top, coverage) for case in read_cases(cases_in))
     counts = {"cases": 0, "with_unknown": 0, "with_mapped": 0, "failed": 0}
     tmp = out.with_name(out.name + ".tmp")
     try:
@@ -146,6 +150,7 @@ class RankJob:
     diseases: str
     case_evidence: bool
     top: int
+    coverage: float = 0.9  #: of each case's prediction set
 
     def ranker_key(self) -> tuple[str, str, str, str, bool]:
         """What the ranker depends on (``top`` does not)."""
@@ -162,19 +167,22 @@ def _absolute_store(settings: Settings, store: str) -> str:
         else store
 
 
-def rank_line(ranker: Any, case: Any, top: int) -> dict[str, Any]:
+def rank_line(ranker: Any, case: Any, top: int, coverage: float = 0.9) -> dict[str, Any]:
     """The output line for one case: the local and the cluster run share it."""
     from kgdecide.errors import InvalidQuery
 
     line: dict[str, Any] = {"id": case.id}
     try:
-        candidates, resolved = ranker.rank(case.observed, case.excluded, top=top)
+        resolved, result, order = ranker.score(case.observed, case.excluded)
+        candidates = ranker.candidates(result, order, top)
     except InvalidQuery as e:
         line.update(ranking=[], error=str(e))
     else:
         line["ranking"] = [{"id": c.id, "label": c.label, "score": round(c.score, 6),
                             "probability": round(c.probability, 6),
                             "equivalent": list(c.equivalent)} for c in candidates]
+        line["set"] = list(ranker.prediction_set(result, order, coverage))
+        line["coverage"] = coverage
         line["mapped"] = [list(m) for m in resolved.mapped]
         line["unknown"] = list(resolved.unknown)
         if resolved.contradictory:
@@ -202,19 +210,25 @@ def _write_lines(tmp: Path, lines: Any, counts: dict[str, int]) -> None:
 @click.option("--max-minutes", default=8.0, show_default=True,
               help="Budget for the training epochs (examples and calibration come on top).")
 @click.option("--calibrate-only", is_flag=True,
-              help="Keep the saved attention model; refit the calibrations and the default.")
+              help="Train nothing: read the attention model the graph answers with (or the one "
+                   "in --model-dir) and write its calibration.json, conformal.json and "
+                   "answers.json beside it; the default scorer is left as recorded.")
+@click.option("--model-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="With --calibrate-only: the model folder to read and write (default: the "
+                   "folder the store's graph version reads its models from).")
 @click.option("--check", is_flag=True,
               help="Train nothing: exit 0 when a finished model (trained here or shipped with "
                    "kgdecide) exists for the store's graph version, else 1.")
 @click.pass_obj
 def train(settings: Settings, store: str, cases_path: Path | None, simulated: int,
-          max_minutes: float, calibrate_only: bool, check: bool) -> None:
+          max_minutes: float, calibrate_only: bool, model_dir: Path | None, check: bool) -> None:
     """Train the attention scorer, calibrate every scorer and choose the default, for a store's
     graph version.
 
     Development cases are split by publication (60 % train, 20 % validation, 20 % test); each is
     scored without its own publication's share of the graph. Writes
-    <home>/models/<graph version>/attention.npz, calibration.json and default.json.
+    <home>/models/<graph version>/attention.npz, calibration.json, conformal.json, answers.json
+    and default.json.
     """
     import dataclasses
     import time
@@ -227,8 +241,9 @@ def train(settings: Settings, store: str, cases_path: Path | None, simulated: in
         raise SystemExit(0 if found else 1)
     from kgdecide.graph.embedded import EmbeddedStore
     from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN, DISEASE_PREFIXES
+    from kgdecide.packs.clinical.calibrating import calibrate_and_sets
     from kgdecide.packs.clinical.training import (
-        DEFAULT_FILE, attention_ranker, calibrate, choose_default, clinical_training, save_default,
+        DEFAULT_FILE, attention_ranker, choose_default, clinical_training, save_default,
         train_attention, training_data,
     )
     from kgdecide.packs.clinical.models import trained_dir
@@ -242,6 +257,14 @@ def train(settings: Settings, store: str, cases_path: Path | None, simulated: in
     graph_store = EmbeddedStore.from_path(settings.store_dir(store))
     graph = graph_store.projection()
     out_dir = trained_dir(settings.home, graph)
+    if model_dir is not None and not calibrate_only:
+        raise click.UsageError("--model-dir goes with --calibrate-only (training writes under "
+                               "--home)")
+    if calibrate_only:
+        out_dir = model_dir or models_dir(settings, store)
+        if not (out_dir / MODEL_FILE).is_file():
+            raise click.ClickException(f"no attention model at {out_dir / MODEL_FILE}: run "
+                                       "`kgdecide train` first, or pass --model-dir")
     data = training_data(graph_store, CLINICAL_DOMAIN, cases_path)
     prefixes = DISEASE_PREFIXES["omim"]
     model_path = out_dir / MODEL_FILE
@@ -258,7 +281,11 @@ def train(settings: Settings, store: str, cases_path: Path | None, simulated: in
     rankers["attention"] = attention_ranker(graph, CLINICAL_DOMAIN,
                                             dataclasses.replace(weights, kg_version=graph.version),
                                             prefixes)
-    click.echo(f"wrote {calibrate(rankers, data, out_dir, click.echo)}")
+    for path in calibrate_and_sets(rankers, graph_store, data, out_dir, click.echo):
+        click.echo(f"wrote {path}")
+    if calibrate_only:
+        click.echo(f"({time.monotonic() - started:.0f} s in all)")
+        return
     choice = choose_default(rankers, data)
     save_default(out_dir / DEFAULT_FILE, choice)
     click.echo(f"default scorer: {choice.scorer} ({choice.reason}); wrote {out_dir / DEFAULT_FILE} "

@@ -5,10 +5,12 @@
   const { call, el, showMessage, download, combobox, colourFor } = window.kg;
   const $ = (id) => document.getElementById(id);
   const chips = new Map();  // id -> {id, label, status, source}
+  const notKnown = new Map();  // id -> label: asked, the patient could not answer (never scored)
   let last = null;          // the last decision body
 
   // --- chips -------------------------------------------------------------------------------
   function addChip(item, status, source) {
+    notKnown.delete(item.id);
     const existing = chips.get(item.id);
     if (existing) { existing.status = status || existing.status; }
     else chips.set(item.id, { id: item.id, label: item.label || item.id, status: status || "present", source: source || "coded" });
@@ -77,6 +79,8 @@
       findings: [...chips.values()].map((c) => ({ id: c.id, status: c.status })),
       target: $("target").value || null,
       top_k: Math.max(1, Math.min(100, parseInt($("top-k").value, 10) || 10)),
+      coverage: parseFloat($("coverage").value) || 0.9,
+      not_known: [...notKnown.keys()],
     };
     $("rank").disabled = true;
     $("rank").textContent = "Ranking…";
@@ -95,8 +99,9 @@
   }
   $("case-form").addEventListener("submit", (ev) => { ev.preventDefault(); decide(); });
   $("clear").addEventListener("click", () => {
-    chips.clear(); renderChips(); $("text").value = ""; $("understood").hidden = true;
+    chips.clear(); notKnown.clear(); renderChips(); $("text").value = ""; $("understood").hidden = true;
     $("candidates").replaceChildren(); $("next").hidden = true; $("heat").hidden = true;
+    $("set-note").hidden = true;
     $("empty").hidden = false; $("provenance").hidden = true; last = null;
     $("print").disabled = $("download").disabled = true; showMessage($("message"), "");
   });
@@ -114,7 +119,19 @@
     const p = data.provenance;
     $("provenance").textContent = "Scorer " + p.scorer + " · model " + p.model_version + " · KG " + p.kg_version + " · decision " + data.id;
     $("provenance").hidden = false;
-    $("candidates").replaceChildren(...data.candidates.map((c, i) => candidateItem(data, c, data.evidence[i])));
+    const items = data.candidates.map((c, i) => candidateItem(data, c, data.evidence[i]));
+    const size = (data.set || []).length;
+    const level = Math.round(100 * data.coverage) + " %";
+    if (size && size < items.length) {
+      items.splice(size, 0, el("li", { class: "set-cut", role: "separator", "data-size": String(size) },
+        "▲ " + level + " prediction set (" + size + (size === 1 ? " diagnosis" : " diagnoses") +
+        "): in published cases like those it was calibrated on, the diagnosis falls above this line " + level + " of the time."));
+    }
+    $("candidates").replaceChildren(...items);
+    $("set-note").hidden = !(size && size >= items.length);
+    $("set-note").textContent = size >= items.length
+      ? "The " + level + " prediction set runs past this list: " + size + " diagnoses (in published cases like those it was calibrated on, the diagnosis falls within it " + level + " of the time)."
+      : "";
     renderQuestions(data);
     renderHeat(data);
   }
@@ -182,11 +199,15 @@
   }
 
   function renderQuestions(data) {
-    $("next").hidden = !data.next_questions.length;
+    $("next").hidden = !data.next_questions.length && !notKnown.size;
     $("questions").replaceChildren(...data.next_questions.map((q) => el("li", {},
       el("span", {}, "Does the patient have ", el("b", {}, q.label || q.id), "?"),
       el("button", { type: "button", class: "secondary", onclick: () => { addChip(q, "present", "coded"); decide(); } }, "Yes"),
-      el("button", { type: "button", class: "secondary", onclick: () => { addChip(q, "excluded", "coded"); decide(); } }, "No"))));
+      el("button", { type: "button", class: "secondary", onclick: () => { addChip(q, "excluded", "coded"); decide(); } }, "No"),
+      el("button", { type: "button", class: "secondary", title: "Asked, but the patient does not know: changes no score, not asked again",
+        onclick: () => { notKnown.set(q.id, q.label || q.id); decide(); } }, "Not known"))));
+    $("not-known").hidden = !notKnown.size;
+    $("not-known").textContent = notKnown.size ? "Not known (not scored): " + [...notKnown.values()].join(", ") : "";
   }
 
   function renderHeat(data) {
@@ -226,5 +247,5 @@
   $("download").addEventListener("click", () => {
     if (last) download("decision-" + last.id + ".json", new Blob([JSON.stringify(last, null, 2)], { type: "application/json" }));
   });
-  window.kgClinician = { chips, get last() { return last; } };
+  window.kgClinician = { chips, notKnown, get last() { return last; } };
 })();
