@@ -28,7 +28,7 @@ from kgdecide.link.fuzzy import TypoCorrector
 from kgdecide.link.lexicon import Entry, Hit, Lexicon
 from kgdecide.link.text import (Token, blank_markup, english_words, han_fraction, has_han,
                                 phrase_key, tokenize)
-from kgdecide.link.abbreviation import short_form_uses
+from kgdecide.link.abbreviation import definitions, is_use_of, short_form_uses
 from kgdecide.link.compose import with_composed_names
 from kgdecide.link.coordination import expand_coordinations
 from kgdecide.link.variants import VariantIndex, bag_key
@@ -198,6 +198,7 @@ class Linker:
         spans = self._lexicon_spans(clean)
         if self.config.abbreviations:
             spans += self._abbreviation_spans(clean, spans)
+        spans = self._as_defined(clean, spans)
         if self.config.dense:
             spans += self._english_dense_spans(clean, spans)
         if has_han(clean):
@@ -270,6 +271,39 @@ class Linker:
             found.append(_Span(start, end, [_Candidate(c.row, c.score - penalty, c.name)
                                             for c in source.candidates], source.words))
         return found
+
+    def _as_defined(self, text: str, spans: list[_Span]) -> list[_Span]:
+        """Short forms read as the text defines them, not as the graph's acronyms.
+
+        A span that is a use of a short form the text defines ("ASD" after "atrial septal
+        defect (ASD)" or under a table listing "ASD, atrial septal defect") keeps only the
+        candidates of the long form's linked span; when the long form names nothing of the
+        graph ("MR, mitral regurgitation" in a graph without it), the span is dropped.
+        """
+        if not spans or not any(c.isupper() for c in text):
+            return spans
+        defined = definitions(text)
+        if not defined:
+            return spans
+        out = []
+        for span in spans:
+            word = text[span.start:span.end]
+            short = next((k for k in defined if is_use_of(word, k)), None)
+            if short is None:
+                out.append(span)
+                continue
+            start, end = defined[short]
+            inside = [s for s in spans if start <= s.start and s.end <= end and s is not span]
+            if not inside:
+                continue  # defined as something the graph does not name
+            source = max(inside, key=lambda s: (s.end - s.start, -s.start))
+            meant = {c.row for c in source.candidates}
+            kept = [c for c in span.candidates if c.row in meant]
+            if not kept:
+                penalty = self.config.variant_penalty
+                kept = [_Candidate(c.row, c.score - penalty, c.name) for c in source.candidates]
+            out.append(_Span(span.start, span.end, kept, span.words, span.dense))
+        return out
 
     def _hit_span(self, hit: Hit, tokens: Sequence[Token], edits: Sequence[int]) -> _Span:
         scores = self.config.kind_scores
