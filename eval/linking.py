@@ -622,12 +622,15 @@ def gsc_misses(docs: Sequence[Doc], predictions: Sequence[list[tuple[int, int, s
     """Where the strict misses come from: a table of causes with examples."""
     store = hierarchy.store
     causes: dict[str, list[str]] = {}
-    total = 0
+    total = older = older_found = unknown = 0
     for doc, predicted in zip(docs, predictions):
         pred = {(s, e, hierarchy.canonical(i)) for s, e, i in predicted}
         for s, e, raw in doc.gold:
             total += 1
             gid = hierarchy.canonical(raw)
+            older += raw != gid
+            older_found += raw != gid and (s, e, gid) in pred
+            unknown += not store.has_node(gid)
             if (s, e, gid) in pred:
                 continue
             over = [p for p in pred if p[0] < e and s < p[1]]
@@ -659,6 +662,9 @@ def gsc_misses(docs: Sequence[Doc], predictions: Sequence[list[tuple[int, int, s
             "gold mentions.", "", "| cause | misses | share of misses | examples |", "|---|---|---|---|"]
     for cause, found in sorted(causes.items(), key=lambda kv: -len(kv[1])):
         rows.append(f"| {cause} | {len(found)} | {len(found) / missed:.0%} | {'; '.join(found[:3])} |")
+    rows += ["", f"Older HPO ids: {older} gold mentions carry an id HPO 2025-01-16 marks obsolete; "
+             f"scored against its replacement, {older_found} of them are found. {unknown} gold ids "
+             "are unknown to that release."]
     return rows
 
 

@@ -30,7 +30,7 @@ from kgdecide.link.text import (Token, blank_markup, english_words, han_fraction
                                 phrase_key, tokenize)
 from kgdecide.link.abbreviation import definitions, is_use_of, short_form_uses
 from kgdecide.link.compose import with_composed_names
-from kgdecide.link.coordination import expand_coordinations
+from kgdecide.link.coordination import expand_coordinations, expand_lists
 from kgdecide.link.variants import VariantIndex, bag_key
 from kgdecide.link.experiencer import ExperiencerTagger
 from kgdecide.link.sections import Section, SectionKind, Structure, find_structure
@@ -248,6 +248,7 @@ class Linker:
         if self.config.coordination:
             # Elided conjuncts overlap the written one by nature: added after the resolution.
             kept += expand_coordinations(kept, tokens, keys, text, self._lookup)
+            kept += expand_lists(kept, tokens, keys, text, self._lookup)
         return [self._hit_span(hit, tokens, edits) for hit in kept]
 
     def _lookup(self, keys: Sequence[str]) -> tuple[Entry, ...] | None:
