@@ -648,12 +648,15 @@ class _DenseFactory:
             if which in self._indexes:
                 return
             encoder = self._encoders[which]
-            rows, names, cache = self._names(encoder, self._all_names(which))
+            all_names = self._all_names(which)
+            rows, names, cache = self._names(encoder, all_names)
+            known = None if cache.is_file() else self._labels_known(encoder, all_names)
             if progress is None or cache.is_file():
-                self._indexes[which] = DenseIndex.build(encoder, rows, names, cache)
+                self._indexes[which] = DenseIndex.build(encoder, rows, names, cache, known=known)
                 return
-            with progress(f"{encoder.name} name index", len(names)) as advance:
-                self._indexes[which] = DenseIndex.build(encoder, rows, names, cache, advance)
+            todo = len(set(names) - set(known or ()))
+            with progress(f"{encoder.name} name index", todo) as advance:
+                self._indexes[which] = DenseIndex.build(encoder, rows, names, cache, advance, known=known)
 
     def multilingual(self) -> DenseIndex | None:
         index = self._index("ml", all_names=self._all_names("ml"))
@@ -682,7 +685,19 @@ class _DenseFactory:
     def _build(self, encoder: Encoder, all_names: bool) -> DenseIndex:
         rows, names, cache = self._names(encoder, all_names)
         logger.info("dense index %s: %d names (cache %s)", encoder.name, len(names), cache)
-        return DenseIndex.build(encoder, rows, names, cache)
+        known = None if cache.is_file() else self._labels_known(encoder, all_names)
+        return DenseIndex.build(encoder, rows, names, cache, known=known)
+
+    def _labels_known(self, encoder: Encoder, all_names: bool) -> dict[str, np.ndarray] | None:
+        """The label vectors of this encoder's cached labels-only index, when an index of
+        every name is being built: the labels need not be embedded again."""
+        if not all_names:
+            return None
+        from kgdecide.link.dense import _read_cache
+
+        _, labels, cache = self._names(encoder, False)
+        vectors = _read_cache(cache, labels)
+        return None if vectors is None else dict(zip(labels, vectors))
 
     def _names(self, encoder: Encoder, all_names: bool) -> tuple[list[int], list[str], Path]:
         """Rows, names and cache file of an index over labels (or every name)."""
