@@ -25,7 +25,7 @@ from kgdecide.link.config import LinkerConfig
 from kgdecide.link.dense import (DenseIndex, E5Encoder, Encoder, MiniLMEncoder,
                                  embedding_cache_path)
 from kgdecide.link.fuzzy import TypoCorrector
-from kgdecide.link.lexicon import Entry, Hit, Lexicon
+from kgdecide.link.lexicon import Entry, Hit, Lexicon, NameKind
 from kgdecide.link.text import (Token, blank_markup, english_words, han_fraction, has_han,
                                 phrase_key, tokenize)
 from kgdecide.link.abbreviation import definitions, is_use_of, short_form_uses
@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 _BREAK = re.compile(r"[,.;:!?()\[\]{}\"/|•·\n]")
 #: A run of Chinese text (Han characters, with digits and Latin letters inside it).
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff0-9A-Za-z]*")
+#: Glosses of each of two dictionary words that are paired (the first senses come first).
+_PAIR_GLOSSES = 4
 #: Connectives that separate two Chinese findings inside one clause.
 _HAN_SPLIT = re.compile(r"伴有|伴|和|及|并且|并|或者|或|与|、|以及")
 
@@ -223,6 +225,10 @@ class Linker:
         ``dense``), so no request waits for them. Indexes whose embeddings are cached are
         read; for the others ``progress(what, names)`` may give a context manager yielding a
         callback told how many names each batch embedded (a progress bar)."""
+        if self.config.multilingual and self.config.chinese_glossary:
+            from kgdecide.link.glossary import chinese_glosses
+
+            chinese_glosses()  # read CC-CEDICT once, not inside the first Chinese request
         if self._dense is None:
             return
         wanted = (["ml"] if self.config.multilingual else []) + (["en"] if self.config.dense else [])
@@ -337,12 +343,46 @@ class Linker:
         if not chunks:
             return []
         index = self._dense.multilingual() if self._dense else None
-        if index is None:
-            return []
         phrases = [text[s:e] for s, e in chunks]
-        return [self._dense_span(s, e, hits, self.config.multilingual_threshold)
-                for (s, e), hits in zip(chunks, index.search(phrases, k=self.config.max_alternatives + 1))
-                if hits]
+        found = (index.search(phrases, k=self.config.max_alternatives + 1) if index is not None
+                 else [[] for _ in chunks])
+        spans = []
+        for (s, e), phrase, hits in zip(chunks, phrases, found):
+            span = self._dense_span(s, e, hits, self.config.multilingual_threshold) if hits else None
+            glossed = self._glossed(phrase, span)
+            if glossed:
+                span = _Span(s, e, glossed + [c for c in (span.candidates if span else [])
+                                              if c.row not in {g.row for g in glossed}])
+            if span is not None:
+                spans.append(span)
+        return spans
+
+    def _glossed(self, phrase: str, dense: _Span | None) -> list[_Candidate]:
+        """Candidates of a Chinese phrase through its CC-CEDICT glosses that are names of the
+        graph, ranked by the gloss's place in the entry; scored just above the multilingual
+        model's best, so a dictionary reading comes first and the model's follow."""
+        if not self.config.chinese_glossary:
+            return []
+        from kgdecide.link.glossary import chinese_glosses
+
+        dictionary = chinese_glosses()
+        glosses = list(dictionary.get(phrase, ()))
+        if not any(self._lookup([t.key for t in tokenize(g)]) for g in glosses):
+            # Two dictionary words ("关节" joint + "痛" pain): each pair of their glosses, as a
+            # word bag, so the order of the English words does not matter ("joint pain").
+            for at in range(1, len(phrase)):
+                left, right = dictionary.get(phrase[:at]), dictionary.get(phrase[at:])
+                if left and right:
+                    glosses += [f"{a} {b}" for a in left[:_PAIR_GLOSSES] for b in right[:_PAIR_GLOSSES]]
+        best = max((c.score for c in dense.candidates), default=0.0) if dense else 0.0
+        top = min(0.99, max(best + 0.01, self.config.kind_scores[NameKind.SYNONYM] - self.config.variant_penalty))
+        out: dict[int, _Candidate] = {}
+        for gloss in glosses:
+            entries = self._lookup([t.key for t in tokenize(gloss)])
+            for entry in sorted(entries or (), key=lambda e: (e.kind, e.row)):
+                if entry.row not in out:
+                    out[entry.row] = _Candidate(entry.row, round(max(0.0, top - 0.01 * len(out)), 4), entry.name)
+        return list(out.values())
 
     def _dense_span(self, start: int, end: int, hits: Sequence, threshold: float) -> _Span:
         # Map similarity so the threshold lands on min_score: one abstention rule for all
