@@ -52,6 +52,9 @@ class AssertionRules:
     list_joiners: tuple[str, ...] = ()
     word_boundaries: bool = True  #: English: cues are whole words; Chinese: substrings
     default_window: int = 6
+    #: post-cues too many to list, as regular expressions matched whole and case-insensitively
+    #: (English: "in her older brother", "in both parents")
+    post_patterns: Mapping[AssertionStatus, str] = field(default_factory=dict)
 
     def _alternation(self, cues: list[str]) -> str:
         # Longest first, so "cannot be ruled out" wins over "ruled out" at the same place.
@@ -75,7 +78,16 @@ class AssertionRules:
 
     def _pattern(self, side: str) -> re.Pattern[str] | None:
         cues = [cue for (s, cue) in self._cue_category if s == side]
-        return re.compile(self._alternation(cues), re.IGNORECASE) if cues else None
+        extra = [f"(?:{self.post_patterns[k]})" for k in PRIORITY if k in self.post_patterns] if side == "post" else []
+        if not cues and not extra:
+            return None
+        # The patterns go first: at one place, "in her older brother" beats a listed "in her".
+        return re.compile("|".join([*extra, *([self._alternation(cues)] if cues else [])]), re.IGNORECASE)
+
+    @cached_property
+    def _post_regexes(self) -> tuple[tuple[re.Pattern[str], AssertionStatus], ...]:
+        return tuple((re.compile(self.post_patterns[k], re.IGNORECASE), k)
+                     for k in PRIORITY if k in self.post_patterns)
 
     @cached_property
     def pre_pattern(self) -> re.Pattern[str] | None:
@@ -98,7 +110,10 @@ class AssertionRules:
         return {status: self.terminator_pattern(status) for status in PRIORITY}
 
     def category(self, side: str, cue: str) -> AssertionStatus:
-        return self._cue_category[(side, " ".join(cue.casefold().split()))]
+        found = self._cue_category.get((side, " ".join(cue.casefold().split())))
+        if found is not None:
+            return found
+        return next(k for pattern, k in self._post_regexes if side == "post" and pattern.fullmatch(cue))
 
     def distance(self, between: str) -> int:
         """How far apart two places are: words in English, characters in Chinese."""
@@ -219,6 +234,14 @@ _RELATIVES = (
     "mother's", "father's", "in the family", "family members", "family member",
 )
 
+#: A relative named after the mention: "(noted) in her older brother", "in both parents",
+#: "in two maternal aunts".
+_RELATIVE_AFTER = (
+    r"(?<![\w/])in\s+(?:(?:his|her|the|a|an|their|both|two|three|several)\s+)?"
+    r"(?:(?:older|younger|elder|twin|half-|affected|maternal|paternal)\s*)*"
+    r"(?:mother|father|sisters?|brothers?|siblings?|sibs?|aunts?|uncles?|cousins?|"
+    r"grand(?:mother|father|parents?)|parents|sons?|daughters?|twin|relatives)(?![\w/])")
+
 #: English rules (NegEx/ConText cue lists, trimmed and extended for clinical notes).
 ENGLISH = AssertionRules(
     name="en",
@@ -229,7 +252,9 @@ ENGLISH = AssertionRules(
              "ruled out", "rules out", "free of", "no evidence of", "no sign of", "no signs of",
              "no history of", "no hx of", "never", "nor", "neither", "none", "non", "lack of",
              "lacks", "lacked", "lacking", "did not have", "does not have", "do not have",
-             "did not show", "does not show", "never had", "never has", "has never had", "no complaints of", "not have", "absence of any",
+             "did not show", "does not show", "has not had", "have not had", "had not had",
+             "has not developed", "have not developed", "had not developed", "has not shown",
+             "have not shown", "never had", "never has", "has never had", "no complaints of", "not have", "absence of any",
              "resolution of", "excluded", "exclude", "unremarkable for", "nil",
              "in the absence of", "absence of", "in the absence of any"),
         _F: _RELATIVES,
@@ -259,12 +284,7 @@ ENGLISH = AssertionRules(
              "was absent", "were absent", "not seen", "not observed", "not present",
              "not detected", "not found", "negative", "was excluded", "were excluded",
              "is excluded", "was denied", "were denied", "none", "resolved"),
-        _F: ("in his mother", "in her mother", "in the mother", "in his father", "in her father",
-             "in the father", "in his sister", "in her sister", "in his brother",
-             "in her brother", "in the family", "in a sibling", "in siblings", "in relatives",
-             "runs in the family", "in his aunt", "in her aunt", "in his uncle", "in her uncle",
-             "in a cousin", "in his grandmother", "in her grandmother", "in his grandfather",
-             "in her grandfather", "in the parents", "in both parents"),
+        _F: ("in the family", "runs in the family"),
         _U: ("?", "cannot be excluded", "cannot be ruled out", "can not be excluded",
              "not excluded", "not ruled out", "is suspected", "was suspected",
              "were suspected", "is possible", "is likely", "is probable", "unlikely",
@@ -292,6 +312,7 @@ ENGLISH = AssertionRules(
     terminators=("but", "however", "although", "though", "except", "apart from", "aside from",
                  "yet", "whereas", "nevertheless", "still", "which", "who", "presents with",
                  "presented with", "now has", "now with", "cause of", "source of", "reason for"),
+    post_patterns={_F: _RELATIVE_AFTER},
     category_terminators={
         _X: ("has", "have", "had", "shows", "showed", "shown", "with", "reports", "reported",
              "complains", "complained", "developed", "develops", "and has", "but has",

@@ -89,6 +89,9 @@ class LinkerConfig:
     #: weight of that prior when ranking Chinese candidates (tuned on the zh dev half)
     multilingual_prior: float = 0.08
     multilingual_names: str = "labels"  #: "labels" or "all" names embedded for E5
+    #: Chinese words looked up in CC-CEDICT (``kgdecide.link.glossary``) and their English
+    #: glosses in the lexicon, ahead of the multilingual model's candidates
+    chinese_glossary: bool = True
     function_words: frozenset[str] = ENGLISH_FUNCTION_WORDS  #: split word runs for dense search
     chinese_fillers: tuple[str, ...] = CHINESE_FILLERS  #: stripped from Chinese clauses
     max_chars: int = 200_000  #: longer texts are refused (split them)

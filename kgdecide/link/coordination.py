@@ -98,6 +98,44 @@ def expand_coordinations(hits: Sequence[Hit], tokens: Sequence[Token], keys: Seq
     return found
 
 
+def expand_lists(hits: Sequence[Hit], tokens: Sequence[Token], keys: Sequence[str], text: str,
+                 lookup: Lookup) -> list[Hit]:
+    """Hits for the conjuncts of a list whose last item names nothing, so that
+    :func:`expand_coordinations` had no anchor: "ophthalmic, orofacial, articular, and auditory
+    manifestations" gives *Abnormality of the eye* for "ophthalmic ... manifestations" although
+    "auditory manifestations" is no name. Only a one-word shared head is tried, and a span a hit
+    already covers exactly is left to that hit.
+
+    >>> from kgdecide.link.text import tokenize
+    >>> text = "renal and auditory anomalies"
+    >>> tokens = tokenize(text)
+    >>> names = {"renal anomaly": (Entry(0, 0, "Abnormality of the kidney", False),)}
+    >>> found = expand_lists([], tokens, [t.key for t in tokens], text, lambda k: names.get(" ".join(k)))
+    >>> [(h.first, h.last, h.entries[0].name) for h in found]
+    [(0, 3, 'Abnormality of the kidney')]
+    """
+    taken = {(h.first, h.last) for h in hits}
+    anchored = {h.last for h in hits if h.last > h.first}  # heads expand_coordinations used
+    found: list[Hit] = []
+    seen: set[tuple[int, int, int]] = set()
+    for k in range(2, len(tokens)):
+        if k in anchored or not keys[k].isalpha() or keys[k] in CONJUNCTIONS:
+            continue
+        if _BREAKS_HEAD.search(text, tokens[k - 1].end, tokens[k].start):
+            continue
+        conjuncts = _conjuncts(text, tokens, keys, k - 1, -1)
+        if not conjuncts:
+            continue
+        for j in conjuncts:
+            if (j, k) not in taken:
+                _add(found, seen, j, k, lookup([keys[j], keys[k]]))
+    return found
+
+
+#: Anything but blanks between the last conjunct and the head breaks the phrase.
+_BREAKS_HEAD = re.compile(r"\S")
+
+
 def _add(found: list[Hit], seen: set[tuple[int, int, int]], first: int, last: int,
          entries: tuple[Entry, ...] | None) -> None:
     if not entries or (first, last, entries[0].row) in seen:

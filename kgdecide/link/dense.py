@@ -16,7 +16,7 @@ import hashlib
 import logging
 import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -180,20 +180,26 @@ class DenseIndex:
     @classmethod
     def build(cls, encoder: Encoder, rows: Sequence[int], names: Sequence[str],
               cache: Path | None = None, advance: Callable[[int], None] | None = None,
-              batch: int = 256) -> DenseIndex:
+              batch: int = 256, known: Mapping[str, np.ndarray] | None = None) -> DenseIndex:
         """Embed ``names`` (one per entry of ``rows``), or read them from ``cache`` when it was
-        written for exactly these names by this encoder. ``advance`` is told how many names
-        each embedded batch held (a progress bar)."""
+        written for exactly these names by this encoder. ``known`` gives vectors this encoder
+        already made for some names (another index's cache): only the others are embedded.
+        ``advance`` is told how many names each embedded batch held (a progress bar)."""
         rows_array = np.asarray(rows, dtype=np.int64)
         vectors = _read_cache(cache, names) if cache is not None else None
         if vectors is None:
+            known = known or {}
+            todo = list(dict.fromkeys(n for n in names if n not in known))
             parts = []
-            for at in range(0, len(names), batch):
-                chunk = list(names[at:at + batch])
+            for at in range(0, len(todo), batch):
+                chunk = todo[at:at + batch]
                 parts.append(encoder.encode(chunk, "passage"))
                 if advance is not None:
                     advance(len(chunk))
-            vectors = np.concatenate(parts) if parts else encoder.encode([], "passage")
+            made = np.concatenate(parts) if parts else encoder.encode([], "passage")
+            found = {**known, **dict(zip(todo, made))}
+            vectors = (np.stack([np.asarray(found[n], dtype=np.float32) for n in names])
+                       if len(names) else made)
             if cache is not None:
                 _write_cache(cache, names, vectors)
         return cls(encoder, rows_array, names, vectors)

@@ -25,12 +25,12 @@ from kgdecide.link.config import LinkerConfig
 from kgdecide.link.dense import (DenseIndex, E5Encoder, Encoder, MiniLMEncoder,
                                  embedding_cache_path)
 from kgdecide.link.fuzzy import TypoCorrector
-from kgdecide.link.lexicon import Entry, Hit, Lexicon
+from kgdecide.link.lexicon import Entry, Hit, Lexicon, NameKind
 from kgdecide.link.text import (Token, blank_markup, english_words, han_fraction, has_han,
                                 phrase_key, tokenize)
-from kgdecide.link.abbreviation import short_form_uses
+from kgdecide.link.abbreviation import definitions, is_use_of, short_form_uses
 from kgdecide.link.compose import with_composed_names
-from kgdecide.link.coordination import expand_coordinations
+from kgdecide.link.coordination import expand_coordinations, expand_lists
 from kgdecide.link.variants import VariantIndex, bag_key
 from kgdecide.link.experiencer import ExperiencerTagger
 from kgdecide.link.sections import Section, SectionKind, Structure, find_structure
@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 _BREAK = re.compile(r"[,.;:!?()\[\]{}\"/|•·\n]")
 #: A run of Chinese text (Han characters, with digits and Latin letters inside it).
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff0-9A-Za-z]*")
+#: Glosses of each of two dictionary words that are paired (the first senses come first).
+_PAIR_GLOSSES = 4
 #: Connectives that separate two Chinese findings inside one clause.
 _HAN_SPLIT = re.compile(r"伴有|伴|和|及|并且|并|或者|或|与|、|以及")
 
@@ -198,6 +200,7 @@ class Linker:
         spans = self._lexicon_spans(clean)
         if self.config.abbreviations:
             spans += self._abbreviation_spans(clean, spans)
+        spans = self._as_defined(clean, spans)
         if self.config.dense:
             spans += self._english_dense_spans(clean, spans)
         if has_han(clean):
@@ -222,6 +225,10 @@ class Linker:
         ``dense``), so no request waits for them. Indexes whose embeddings are cached are
         read; for the others ``progress(what, names)`` may give a context manager yielding a
         callback told how many names each batch embedded (a progress bar)."""
+        if self.config.multilingual and self.config.chinese_glossary:
+            from kgdecide.link.glossary import chinese_glosses
+
+            chinese_glosses()  # read CC-CEDICT once, not inside the first Chinese request
         if self._dense is None:
             return
         wanted = (["ml"] if self.config.multilingual else []) + (["en"] if self.config.dense else [])
@@ -247,6 +254,7 @@ class Linker:
         if self.config.coordination:
             # Elided conjuncts overlap the written one by nature: added after the resolution.
             kept += expand_coordinations(kept, tokens, keys, text, self._lookup)
+            kept += expand_lists(kept, tokens, keys, text, self._lookup)
         return [self._hit_span(hit, tokens, edits) for hit in kept]
 
     def _lookup(self, keys: Sequence[str]) -> tuple[Entry, ...] | None:
@@ -270,6 +278,39 @@ class Linker:
             found.append(_Span(start, end, [_Candidate(c.row, c.score - penalty, c.name)
                                             for c in source.candidates], source.words))
         return found
+
+    def _as_defined(self, text: str, spans: list[_Span]) -> list[_Span]:
+        """Short forms read as the text defines them, not as the graph's acronyms.
+
+        A span that is a use of a short form the text defines ("ASD" after "atrial septal
+        defect (ASD)" or under a table listing "ASD, atrial septal defect") keeps only the
+        candidates of the long form's linked span; when the long form names nothing of the
+        graph ("MR, mitral regurgitation" in a graph without it), the span is dropped.
+        """
+        if not spans or not any(c.isupper() for c in text):
+            return spans
+        defined = definitions(text)
+        if not defined:
+            return spans
+        out = []
+        for span in spans:
+            word = text[span.start:span.end]
+            short = next((k for k in defined if is_use_of(word, k)), None)
+            if short is None:
+                out.append(span)
+                continue
+            start, end = defined[short]
+            inside = [s for s in spans if start <= s.start and s.end <= end and s is not span]
+            if not inside:
+                continue  # defined as something the graph does not name
+            source = max(inside, key=lambda s: (s.end - s.start, -s.start))
+            meant = {c.row for c in source.candidates}
+            kept = [c for c in span.candidates if c.row in meant]
+            if not kept:
+                penalty = self.config.variant_penalty
+                kept = [_Candidate(c.row, c.score - penalty, c.name) for c in source.candidates]
+            out.append(_Span(span.start, span.end, kept, span.words, span.dense))
+        return out
 
     def _hit_span(self, hit: Hit, tokens: Sequence[Token], edits: Sequence[int]) -> _Span:
         scores = self.config.kind_scores
@@ -302,12 +343,46 @@ class Linker:
         if not chunks:
             return []
         index = self._dense.multilingual() if self._dense else None
-        if index is None:
-            return []
         phrases = [text[s:e] for s, e in chunks]
-        return [self._dense_span(s, e, hits, self.config.multilingual_threshold)
-                for (s, e), hits in zip(chunks, index.search(phrases, k=self.config.max_alternatives + 1))
-                if hits]
+        found = (index.search(phrases, k=self.config.max_alternatives + 1) if index is not None
+                 else [[] for _ in chunks])
+        spans = []
+        for (s, e), phrase, hits in zip(chunks, phrases, found):
+            span = self._dense_span(s, e, hits, self.config.multilingual_threshold) if hits else None
+            glossed = self._glossed(phrase, span)
+            if glossed:
+                span = _Span(s, e, glossed + [c for c in (span.candidates if span else [])
+                                              if c.row not in {g.row for g in glossed}])
+            if span is not None:
+                spans.append(span)
+        return spans
+
+    def _glossed(self, phrase: str, dense: _Span | None) -> list[_Candidate]:
+        """Candidates of a Chinese phrase through its CC-CEDICT glosses that are names of the
+        graph, ranked by the gloss's place in the entry; scored just above the multilingual
+        model's best, so a dictionary reading comes first and the model's follow."""
+        if not self.config.chinese_glossary:
+            return []
+        from kgdecide.link.glossary import chinese_glosses
+
+        dictionary = chinese_glosses()
+        glosses = list(dictionary.get(phrase, ()))
+        if not any(self._lookup([t.key for t in tokenize(g)]) for g in glosses):
+            # Two dictionary words ("关节" joint + "痛" pain): each pair of their glosses, as a
+            # word bag, so the order of the English words does not matter ("joint pain").
+            for at in range(1, len(phrase)):
+                left, right = dictionary.get(phrase[:at]), dictionary.get(phrase[at:])
+                if left and right:
+                    glosses += [f"{a} {b}" for a in left[:_PAIR_GLOSSES] for b in right[:_PAIR_GLOSSES]]
+        best = max((c.score for c in dense.candidates), default=0.0) if dense else 0.0
+        top = min(0.99, max(best + 0.01, self.config.kind_scores[NameKind.SYNONYM] - self.config.variant_penalty))
+        out: dict[int, _Candidate] = {}
+        for gloss in glosses:
+            entries = self._lookup([t.key for t in tokenize(gloss)])
+            for entry in sorted(entries or (), key=lambda e: (e.kind, e.row)):
+                if entry.row not in out:
+                    out[entry.row] = _Candidate(entry.row, round(max(0.0, top - 0.01 * len(out)), 4), entry.name)
+        return list(out.values())
 
     def _dense_span(self, start: int, end: int, hits: Sequence, threshold: float) -> _Span:
         # Map similarity so the threshold lands on min_score: one abstention rule for all
@@ -613,12 +688,15 @@ class _DenseFactory:
             if which in self._indexes:
                 return
             encoder = self._encoders[which]
-            rows, names, cache = self._names(encoder, self._all_names(which))
+            all_names = self._all_names(which)
+            rows, names, cache = self._names(encoder, all_names)
+            known = None if cache.is_file() else self._labels_known(encoder, all_names)
             if progress is None or cache.is_file():
-                self._indexes[which] = DenseIndex.build(encoder, rows, names, cache)
+                self._indexes[which] = DenseIndex.build(encoder, rows, names, cache, known=known)
                 return
-            with progress(f"{encoder.name} name index", len(names)) as advance:
-                self._indexes[which] = DenseIndex.build(encoder, rows, names, cache, advance)
+            todo = len(set(names) - set(known or ()))
+            with progress(f"{encoder.name} name index", todo) as advance:
+                self._indexes[which] = DenseIndex.build(encoder, rows, names, cache, advance, known=known)
 
     def multilingual(self) -> DenseIndex | None:
         index = self._index("ml", all_names=self._all_names("ml"))
@@ -647,7 +725,19 @@ class _DenseFactory:
     def _build(self, encoder: Encoder, all_names: bool) -> DenseIndex:
         rows, names, cache = self._names(encoder, all_names)
         logger.info("dense index %s: %d names (cache %s)", encoder.name, len(names), cache)
-        return DenseIndex.build(encoder, rows, names, cache)
+        known = None if cache.is_file() else self._labels_known(encoder, all_names)
+        return DenseIndex.build(encoder, rows, names, cache, known=known)
+
+    def _labels_known(self, encoder: Encoder, all_names: bool) -> dict[str, np.ndarray] | None:
+        """The label vectors of this encoder's cached labels-only index, when an index of
+        every name is being built: the labels need not be embedded again."""
+        if not all_names:
+            return None
+        from kgdecide.link.dense import _read_cache
+
+        _, labels, cache = self._names(encoder, False)
+        vectors = _read_cache(cache, labels)
+        return None if vectors is None else dict(zip(labels, vectors))
 
     def _names(self, encoder: Encoder, all_names: bool) -> tuple[list[int], list[str], Path]:
         """Rows, names and cache file of an index over labels (or every name)."""

@@ -258,7 +258,10 @@ def find_structure(text: str) -> Structure:
         if not line.strip():
             i += 1
             continue
-        paragraph_start = i == 0 or not text[lines[i - 1][0]:lines[i - 1][1]].strip()
+        # A paragraph starts after a blank line or right under a heading of its own line
+        # ("ABSTRACT" then "Background: ..." in a structured abstract).
+        paragraph_start = (i == 0 or not text[lines[i - 1][0]:lines[i - 1][1]].strip()
+                           or _is_heading_line(text, *lines[i - 1]) is not None)
         if _TABLE_CAPTION.match(line) or (_is_row(text, start, end) and i + 1 < len(lines)
                                            and _is_row(text, *lines[i + 1])):
             i, table = _read_table(text, lines, i)

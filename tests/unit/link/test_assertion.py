@@ -23,6 +23,11 @@ def _status(text: str, mention: str, rules=ENGLISH) -> S:  # type: ignore[no-unt
     ("Ptosis?", "Ptosis", S.UNCERTAIN),
     ("History of febrile seizures.", "febrile seizures", S.HISTORICAL),
     ("Seizures since 3 months.", "Seizures", S.PRESENT),
+    ("Seizures continued in the absence of fever.", "fever", S.EXCLUDED),
+    ("Seizures continued in the absence of fever.", "Seizures", S.PRESENT),
+    ("She has not had epileptic seizures, although her EEG was abnormal.", "epileptic seizures", S.EXCLUDED),
+    ("The boys have not developed scoliosis.", "scoliosis", S.EXCLUDED),
+    ("Scoliosis was noted in her older brother.", "Scoliosis", S.FAMILY),
 ])
 def test_english_cues(text: str, mention: str, expected: S) -> None:
     assert _status(text, mention) is expected

@@ -47,3 +47,19 @@ def test_a_comma_list_without_conjunction_is_not_a_coordination() -> None:
 def test_other_words_or_hyphens_break_it() -> None:
     assert _expanded("palmar skin plantar pits") == []
     assert _expanded("palmar-plantar pits") == []
+
+
+def test_a_list_whose_last_item_names_nothing_still_yields_its_other_items() -> None:
+    from kgdecide.graph.builder import GraphBuilder
+    from kgdecide.graph.embedded import EmbeddedStore
+    from kgdecide.link.config import LinkerConfig
+    from kgdecide.link.linker import Linker
+
+    b = GraphBuilder("lists")
+    b.add_node("HP:0000077", "PhenotypicFeature", "Abnormality of the kidney", ["Renal anomalies"])
+    b.add_node("HP:0000478", "PhenotypicFeature", "Abnormality of the eye", ["Ocular anomalies"])
+    linker = Linker.from_store(EmbeddedStore(b.build()), LinkerConfig(multilingual=False))
+    text = "The family shows ocular, renal, and auditory anomalies."
+    found = {(m.text, m.node_id) for m in linker.link(text).mentions}
+    assert found == {("ocular, renal, and auditory anomalies", "HP:0000478"),
+                     ("renal, and auditory anomalies", "HP:0000077")}

@@ -117,6 +117,19 @@ def test_a_relative_gets_the_family_status(linker: Linker) -> None:
     assert (mention.experiencer, mention.status) == (R, AssertionStatus.FAMILY)
 
 
+@pytest.mark.parametrize("text", [
+    "Her mother has short stature and scoliosis.",
+    "The proband's father also had scoliosis.",
+    "A maternal uncle with scoliosis died at 30.",
+    "Scoliosis was noted in her older brother.",
+])
+def test_relatives_named_in_a_case_sentence(linker: Linker, text: str) -> None:
+    # Outside a family-history section, the relative named in the clause makes it theirs.
+    found = [m for m in linker.link(text).mentions if m.label == "Scoliosis"]
+    assert [(m.experiencer, m.status) for m in found] == [(R, AssertionStatus.FAMILY)]
+    assert linker.link(text).findings() == ()
+
+
 def test_switching_experiencers_off_scores_every_present_mention(mini_store: EmbeddedStore) -> None:
     off = Linker.from_store(mini_store, LinkerConfig(multilingual=False, experiencer=False))
     result = off.link("Knockout mice have ataxia.")

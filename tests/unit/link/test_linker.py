@@ -166,3 +166,29 @@ def test_prepare_embeds_the_multilingual_index_once_with_progress(mini_store, tm
     calls = encoder.calls
     linker.link("癫痫发作")  # the request reuses the prepared index
     assert encoder.calls == calls + 1  # only the query was embedded
+
+
+def test_an_index_of_every_name_embeds_only_what_the_labels_index_has_not(mini_store, tmp_path, chinese_encoder) -> None:  # type: ignore[no-untyped-def]
+    from contextlib import contextmanager
+
+    from kgdecide.link.lexicon import node_names
+
+    embedded: list[int] = []
+
+    @contextmanager
+    def progress(what: str, total: int):  # type: ignore[no-untyped-def]
+        done: list[int] = []
+        yield done.append
+        embedded.append(sum(done))
+
+    labels = Linker.from_store(mini_store, LinkerConfig(), home=tmp_path, multilingual_encoder=chinese_encoder)
+    labels.prepare(progress)
+    every = Linker.from_store(mini_store, LinkerConfig(multilingual_names="all"), home=tmp_path,
+                              multilingual_encoder=chinese_encoder)
+    every.prepare(progress)
+    nodes = list(mini_store.iter_nodes("PhenotypicFeature"))
+    all_names = {n for node in nodes for n, _ in node_names(node) if n}
+    label_names = {node.label for node in nodes}
+    assert embedded == [len(label_names), len(all_names - label_names)]
+    # The index of every name finds what a synonym says.
+    assert _triples(every.link("发热")) == [("发热", "HP:0001945", "present")]

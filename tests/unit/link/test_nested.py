@@ -84,3 +84,24 @@ def test_jsonl_records_flag_implied_mentions(nested: Linker) -> None:
 
     record = result_record("n1", nested.link("Febrile seizures at 2 years."))
     assert [m.get("implied", False) for m in record["mentions"]] == [False, True]
+
+
+def test_a_nested_general_name_is_implied_at_any_distance() -> None:
+    # Neoplasm is two levels above Brain neoplasm: "tumor" inside "brain tumor" is still implied,
+    # and only the specific finding is scored.
+    from kgdecide.graph.builder import GraphBuilder
+
+    builder = GraphBuilder("chain", "test")
+    builder.add_node("HP:0000118", "PhenotypicFeature", "Phenotypic abnormality")
+    builder.add_node("HP:0002664", "PhenotypicFeature", "Neoplasm", ["Tumor"])
+    builder.add_node("HP:0004375", "PhenotypicFeature", "Neoplasm of the nervous system")
+    builder.add_node("HP:0030692", "PhenotypicFeature", "Brain neoplasm", ["Brain tumor"])
+    builder.add_edge("HP:0002664", "is_a", "HP:0000118")
+    builder.add_edge("HP:0004375", "is_a", "HP:0002664")
+    builder.add_edge("HP:0030692", "is_a", "HP:0004375")
+    linker = Linker.from_store(EmbeddedStore(builder.build()),
+                               LinkerConfig(keep_nested=True, multilingual=False))
+    result = linker.link("An MRI showed a brain tumor.")
+    assert _spans(result) == [("brain tumor", "HP:0030692"), ("tumor", "HP:0002664")]
+    assert result.implied == frozenset({1})
+    assert [f.id for f in result.findings()] == ["HP:0030692"]

@@ -131,3 +131,10 @@ def test_a_structured_abstract_inline_heading() -> None:
             "Case presentation: a boy with ataxia.")
     assert kind_at(text, "is characterized by") is SectionKind.INTRODUCTION
     assert kind_at(text, "a boy with ataxia") is SectionKind.CASE
+
+
+def test_a_structured_abstract_right_under_its_heading() -> None:
+    text = ("A title\n\nABSTRACT\nBackground: The syndrome is characterized by seizures.\n"
+            "Case presentation: A girl had ataxia.\n\nReferences\n1. A paper.\n")
+    assert kind_at(text, "The syndrome is") is SectionKind.INTRODUCTION
+    assert kind_at(text, "A girl had ataxia") is SectionKind.CASE
