@@ -128,6 +128,102 @@ class BestMatchPaths:
         return [frozenset({m[1]}) if m else frozenset()
                 for m in self.matches(graph, result.findings[finding], targets)]
 
+    def contributions_from_matches(self, index: AnnotationIndex, terms: np.ndarray,
+                                   present: np.ndarray, candidates: np.ndarray,
+                                   best: np.ndarray) -> np.ndarray:
+        """Present findings' contributions from their best-match values ``best`` [c, n, a]
+        (``candidates``: target indices [c]; ``terms``, ``present``: the findings' [n]); the
+        scorer's own formula, as :meth:`_score` applies it to :func:`best_match`."""
+        raise NotImplementedError
+
+    def deleted_contributions(self, graph: Any, result: Any, candidates: np.ndarray,
+                              annotations: np.ndarray) -> np.ndarray:
+        """:meth:`Scorer.deleted_contributions` in one pass: from :func:`annotation_values`, a
+        finding's value without annotation ``a`` is the best over the candidate's other
+        annotations, i.e. the runner-up where ``a`` alone gave the best. Only a present
+        finding whose best match came through ``a`` alone is recomputed; every other entry is
+        the contribution as scored (as :meth:`dependencies` says)."""
+        index: AnnotationIndex = self.prepare(graph)  # type: ignore[attr-defined]
+        candidates = np.asarray(candidates, dtype=np.int64)
+        annotations = np.asarray(annotations, dtype=np.int64).reshape(len(candidates), -1)
+        out = np.repeat(result.contributions[:, candidates].T[:, :, None], annotations.shape[1],
+                        axis=2)  # [c, n, a]
+        present = np.asarray(result.present, dtype=bool)
+        if not len(candidates) or not annotations.shape[1] or not present.any():
+            return out
+        terms = index.terms(list(result.findings))
+        values, own = annotation_values(index, terms, candidates, *self.match_scale(index))
+        ranked = -np.partition(-values, 1, axis=2)  # values has >= 2 columns (zero padded)
+        top, runner_up = ranked[:, :, 0], ranked[:, :, 1]  # [c, n]
+        drops = np.where(annotations >= 0, index.term_of_row[np.maximum(annotations, 0)], -1)
+        at = own[:, None, :] == drops[:, :, None]  # [c, a, m]: where each drop sits
+        found = at.any(axis=2) & (drops >= 0)
+        dropped = np.transpose(values[np.arange(len(candidates))[:, None], :, at.argmax(axis=2)],
+                               (0, 2, 1))  # [c, n, a]: the value through the dropped annotation
+        alone = ((dropped == top[:, :, None]) & (runner_up < top)[:, :, None]
+                 & found[:, None, :] & present[None, :, None])
+        if not alone.any():
+            return out
+        without = np.where(alone, runner_up[:, :, None], top[:, :, None])
+        recomputed = self.contributions_from_matches(index, terms, present, candidates, without)
+        return np.where(alone, recomputed, out)
+
+
+def annotation_values(index: AnnotationIndex, terms: np.ndarray, candidates: np.ndarray,
+                      scale: np.ndarray, weighted: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The batched contributions behind :func:`best_match`: for each candidate (target
+    index), finding term and annotation of the candidate, the value of the finding's best
+    match through that annotation alone, ``max over common ancestors x of scale[x] * (the
+    annotation's frequency if weighted else 1)``: float64 ``[c, n, m]``, 0 in padding and where
+    they share no ancestor; with the candidates' annotation terms ``[c, m]`` (``-1`` pads;
+    ``m >= 2``). A finding's :func:`best_match` value in a candidate is the maximum over its
+    annotations, exactly (multiplying by a positive frequency keeps the order of rounded
+    products).
+
+    >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
+    >>> from kgdecide.score.annotations import annotation_index
+    >>> g = toy_graph(); ix = annotation_index(g, TOY_SPEC)
+    >>> term = int(ix.term_of_row[g.row("S:focal")])
+    >>> values, _ = annotation_values(ix, np.array([term]), np.arange(4), ix.ic, False)
+    >>> bool((values.max(axis=2)[:, 0] == best_match(ix, term, ix.ic, False)).all())
+    True
+    """
+    direct = index.direct_rows
+    candidates = np.asarray(candidates, dtype=np.int64)
+    terms = np.asarray(terms, dtype=np.int64)
+    starts = direct.indptr[candidates].astype(np.int64)
+    counts = direct.indptr[candidates + 1].astype(np.int64) - starts
+    width = max(int(counts.max(initial=0)), 2)
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    slot = np.repeat(np.arange(len(candidates)), counts)
+    position = np.repeat(starts, counts) + within
+    own = np.full((len(candidates), width), -1, dtype=np.int64)
+    own[slot, within] = direct.indices[position]
+    values = np.zeros((len(candidates), len(terms), width))
+    if not len(position):
+        return values, own
+    # Each finding's ancestors valued by the scale, 0 elsewhere: [n, T], a few rows.
+    scaled = np.zeros((len(terms), index.ancestors.shape[0]))
+    for i, term in enumerate(terms.tolist()):
+        ancestors = index.ancestors_of(term)
+        scaled[i, ancestors] = scale[ancestors]
+    annotated = direct.indices[position].astype(np.int64)
+    frequency = direct.data[position]
+    lengths = np.diff(index.ancestors.indptr)[annotated]  # >= 1: a term is its own ancestor
+    # In chunks of annotations, so [n, ancestors gathered] stays a few MB whatever the query.
+    chunk = max(1, (1 << 21) // max(len(terms), 1) // max(int(lengths.mean()), 1))
+    for a in range(0, len(annotated), chunk):
+        b = min(a + chunk, len(annotated))
+        part = lengths[a:b]
+        begin = index.ancestors.indptr[annotated[a:b]]
+        offsets = np.arange(part.sum()) - np.repeat(np.cumsum(part) - part, part)
+        gathered = index.ancestors.indices[np.repeat(begin, part) + offsets]
+        best = np.maximum.reduceat(scaled[:, gathered], np.cumsum(part) - part, axis=1)
+        if weighted:
+            best = best * frequency[a:b]
+        values[slot[a:b], :, within[a:b]] = best.T
+    return values, own
+
 
 def closure_sources(index: AnnotationIndex, term: int, targets: np.ndarray) -> np.ndarray:
     """Per target: the annotation term that gives it its closure frequency at ``term`` (-1:
