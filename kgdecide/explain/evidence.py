@@ -34,8 +34,10 @@ def explain_candidates(graph: ArrayGraph, spec: DomainSpec, scorer: Scorer, resu
     columns = result.contributions[:, candidates]  # [n, c]
     # Matches per finding for all candidates at once: one pass over a finding's ancestors serves
     # every candidate. A path is shown only where the finding counts for the candidate.
-    found = [scorer.matches(graph, row, candidates) if present else [None] * len(candidates)
-             for row, present in zip(result.findings, result.present)]
+    shown = [row for row, present in zip(result.findings, result.present) if present]
+    found_shown = iter(scorer.matches_many(graph, shown, candidates))
+    found = [next(found_shown) if present else [None] * len(candidates)
+             for present in result.present]
     matches = [[m[p] if result.present[i] and columns[i, p] > 0 else None
                 for i, m in enumerate(found)] for p in range(len(candidates))]
     edge_delta = _edge_deltas(graph, scorer, result, candidates, matches)
@@ -107,6 +109,25 @@ def finding_path(graph: ArrayGraph, spec: DomainSpec, finding: int, ancestor: in
     >>> p.nodes, p.forward
     (('S:tonic', 'S:seizure', 'S:focal', 'T:epilepsy'), (True, False, False))
     """
+    # A path depends only on the graph and these rows: kept per graph (bounded), so a server
+    # walks the hierarchy once per path, not once per request.
+    cache: dict[tuple, Path] = graph.__dict__.setdefault("_finding_paths", {})
+    key = (spec.hierarchy_relation, spec.finding_relation, spec.evidence_relations, finding,
+           ancestor, annotation, target)
+    path = cache.get(key)
+    if path is None:
+        if len(cache) >= _PATH_CACHE_SIZE:
+            cache.clear()
+        path = cache[key] = _finding_path(graph, spec, finding, ancestor, annotation, target)
+    return path
+
+
+#: Paths kept per graph: a decision shows up to 50; a few hundred bytes each.
+_PATH_CACHE_SIZE = 65536
+
+
+def _finding_path(graph: ArrayGraph, spec: DomainSpec, finding: int, ancestor: int,
+                  annotation: int, target: int) -> Path:
     up = _chain(graph, spec, finding, ancestor)
     down = _chain(graph, spec, annotation, ancestor)[::-1]
     rows = up + down[1:] + [target]

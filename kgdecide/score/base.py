@@ -216,6 +216,12 @@ class Scorer:
         """:meth:`match` for many targets (scorers override it with one vectorised pass)."""
         return [self.match(graph, finding, int(t)) for t in targets.tolist()]
 
+    def matches_many(self, graph: ArrayGraph, findings: Sequence[int], targets: np.ndarray
+                     ) -> list[list[tuple[int, int] | None]]:
+        """:meth:`matches` for several present findings (graph rows): one list per finding
+        (scorers override it with one pass over all)."""
+        return [self.matches(graph, finding, targets) for finding in findings]
+
     def pair_contribution(self, graph: ArrayGraph, result: ScoreResult, finding: int, target: int,
                           drop: int) -> float:
         """Finding ``finding``'s (index into ``result.findings``) contribution to ``target`` had

@@ -97,6 +97,73 @@ def match_sources(index: AnnotationIndex, term: int, targets: np.ndarray, scale:
     return best_ancestor, best_annotation
 
 
+def match_sources_many(index: AnnotationIndex, terms: np.ndarray, targets: np.ndarray,
+                       scale: np.ndarray, weighted: bool) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`match_sources` for many findings and targets at once: (ancestors, annotation
+    terms), int64 ``[findings, targets]``, -1 where a target has no match. The targets' closures
+    are built from their own annotations (a few thousand entries), and every (finding ancestor,
+    target) pair is one lookup in them; the first best ancestor in the stored order wins, and
+    the annotation is the one giving the closure's frequency there (highest frequency, then
+    lowest term index), as in the index.
+
+    >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
+    >>> from kgdecide.score.annotations import annotation_index
+    >>> g = toy_graph(); ix = annotation_index(g, TOY_SPEC)
+    >>> terms = ix.term_of_row[[g.row("S:seizure"), g.row("S:murmur")]]
+    >>> anc, ann = match_sources_many(ix, terms, np.arange(4), ix.ic, False)
+    >>> all((a.tolist(), t.tolist()) == tuple(x.tolist() for x in match_sources(ix, int(q),
+    ...     np.arange(4), ix.ic, False)) for q, a, t in zip(terms, anc, ann))
+    True
+    """
+    direct = index.direct_rows
+    targets = np.asarray(targets, dtype=np.int64)
+    terms = np.asarray(terms, dtype=np.int64)
+    n_terms = index.ancestors.shape[0]
+    missing = np.full((len(terms), len(targets)), -1, dtype=np.int64)
+    starts = direct.indptr[targets].astype(np.int64)
+    counts = direct.indptr[targets + 1].astype(np.int64) - starts
+    if not len(terms) or counts.sum() == 0:
+        return missing, missing.copy()
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    position = np.repeat(starts, counts) + within
+    annotated = direct.indices[position].astype(np.int64)
+    ancestors, owner = _gather_ancestors(index, annotated)
+    slot = np.repeat(np.arange(len(targets)), counts)[owner]
+    freq, source = direct.data[position][owner], annotated[owner]
+    key = slot * n_terms + ancestors
+    order = np.lexsort((source, -freq, key))  # per key: highest frequency, then lowest term
+    key, freq, source = key[order], freq[order], source[order]
+    first = np.r_[True, key[1:] != key[:-1]]
+    key, freq, source = key[first], freq[first], source[first]
+    # Every finding's ancestors, most specific first, against every target.
+    asked, of_term = _gather_ancestors(index, terms)
+    lookup = np.arange(len(targets))[None, :] * n_terms + asked[:, None]  # [P, c]
+    at = np.minimum(np.searchsorted(key, lookup), len(key) - 1)
+    has = key[at] == lookup
+    value = np.where(has, scale[asked][:, None] * (freq[at] if weighted else 1.0), 0.0)
+    segments = np.flatnonzero(np.r_[True, of_term[1:] != of_term[:-1]])
+    best = np.maximum.reduceat(value, segments, axis=0)  # [n, c]
+    is_best = (value == best[of_term]) & (best[of_term] > 0)
+    rank = np.where(is_best, np.arange(len(asked))[:, None], len(asked))
+    winner = np.minimum.reduceat(rank, segments, axis=0)  # the first best ancestor, or none
+    found = winner < len(asked)
+    column = np.broadcast_to(np.arange(len(targets)), winner.shape)
+    safe = np.where(found, winner, 0)
+    ancestor = np.where(found, asked[safe], -1)
+    annotation = np.where(found, source[at[safe, column]], -1)
+    return ancestor.astype(np.int64), annotation.astype(np.int64)
+
+
+def _gather_ancestors(index: AnnotationIndex, terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ancestors of each term (stored order), concatenated; and which term each came from
+    (position in ``terms``)."""
+    lengths = np.diff(index.ancestors.indptr)[terms]
+    begin = index.ancestors.indptr[terms]
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return (index.ancestors.indices[np.repeat(begin, lengths) + offsets].astype(np.int64),
+            np.repeat(np.arange(len(terms)), lengths))
+
+
 class BestMatchPaths:
     """Paths for a scorer whose value for a (finding, target) pair is the finding's best match
     in the target (:func:`best_match`, valued by :meth:`match_scale`): the mix-in gives the
@@ -120,6 +187,16 @@ class BestMatchPaths:
                                                *self.match_scale(index))
         return [(int(index.term_rows[a]), int(index.term_rows[t])) if a >= 0 else None
                 for a, t in zip(ancestors.tolist(), annotations.tolist())]
+
+    def matches_many(self, graph: Any, findings: list[int], targets: np.ndarray
+                     ) -> list[list[tuple[int, int] | None]]:
+        index: AnnotationIndex = self.prepare(graph)  # type: ignore[attr-defined]
+        ancestors, annotations = match_sources_many(index, index.terms(findings), targets,
+                                                    *self.match_scale(index))
+        rows = index.term_rows
+        return [[(int(rows[a]), int(rows[t])) if a >= 0 else None
+                 for a, t in zip(anc.tolist(), ann.tolist())]
+                for anc, ann in zip(ancestors, annotations)]
 
     def dependencies(self, graph: Any, result: Any, finding: int,
                      targets: np.ndarray) -> list[frozenset[int]] | None:
@@ -153,8 +230,11 @@ class BestMatchPaths:
             return out
         terms = index.terms(list(result.findings))
         values, own = annotation_values(index, terms, candidates, *self.match_scale(index))
-        ranked = -np.partition(-values, 1, axis=2)  # values has >= 2 columns (zero padded)
-        top, runner_up = ranked[:, :, 0], ranked[:, :, 1]  # [c, n]
+        top = values.max(axis=2)  # [c, n]
+        is_top = values == top[:, :, None]
+        # The runner-up: the best of the others, or the top again where two annotations tie.
+        runner_up = np.where(is_top.sum(axis=2) > 1, top,
+                             np.where(is_top, 0.0, values).max(axis=2))
         drops = np.where(annotations >= 0, index.term_of_row[np.maximum(annotations, 0)], -1)
         at = own[:, None, :] == drops[:, :, None]  # [c, a, m]: where each drop sits
         found = at.any(axis=2) & (drops >= 0)
@@ -199,30 +279,24 @@ def annotation_values(index: AnnotationIndex, terms: np.ndarray, candidates: np.
     position = np.repeat(starts, counts) + within
     own = np.full((len(candidates), width), -1, dtype=np.int64)
     own[slot, within] = direct.indices[position]
-    values = np.zeros((len(candidates), len(terms), width))
-    if not len(position):
-        return values, own
-    # Each finding's ancestors valued by the scale, 0 elsewhere: [n, T], a few rows.
-    scaled = np.zeros((len(terms), index.ancestors.shape[0]))
-    for i, term in enumerate(terms.tolist()):
-        ancestors = index.ancestors_of(term)
-        scaled[i, ancestors] = scale[ancestors]
-    annotated = direct.indices[position].astype(np.int64)
-    frequency = direct.data[position]
-    lengths = np.diff(index.ancestors.indptr)[annotated]  # >= 1: a term is its own ancestor
-    # In chunks of annotations, so [n, ancestors gathered] stays a few MB whatever the query.
-    chunk = max(1, (1 << 21) // max(len(terms), 1) // max(int(lengths.mean()), 1))
-    for a in range(0, len(annotated), chunk):
-        b = min(a + chunk, len(annotated))
-        part = lengths[a:b]
-        begin = index.ancestors.indptr[annotated[a:b]]
-        offsets = np.arange(part.sum()) - np.repeat(np.cumsum(part) - part, part)
-        gathered = index.ancestors.indices[np.repeat(begin, part) + offsets]
-        best = np.maximum.reduceat(scaled[:, gathered], np.cumsum(part) - part, axis=1)
+    values = np.zeros((len(candidates), width, len(terms)))  # [c, m, n]: rows filled whole
+    if len(position):
+        annotated = direct.indices[position].astype(np.int64)
+        gathered, owner = _gather_ancestors(index, annotated)  # >= 1 each: a term is its own
+        # The terms met, numbered 0..u-1; each finding's ancestors among them valued by the
+        # scale, 0 elsewhere: [u, n], a few thousand rows.
+        met, local = np.unique(gathered, return_inverse=True)
+        scaled = np.zeros((len(met), len(terms)))
+        asked, of_term = _gather_ancestors(index, terms)
+        at = np.minimum(np.searchsorted(met, asked), len(met) - 1)
+        hit = met[at] == asked
+        scaled[at[hit], of_term[hit]] = scale[asked[hit]]
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        best = np.maximum.reduceat(scaled[local], starts, axis=0)
         if weighted:
-            best = best * frequency[a:b]
-        values[slot[a:b], :, within[a:b]] = best.T
-    return values, own
+            best = best * direct.data[position][:, None]
+        values[slot, within] = best
+    return values.transpose(0, 2, 1), own
 
 
 def closure_sources(index: AnnotationIndex, term: int, targets: np.ndarray) -> np.ndarray:

@@ -39,12 +39,34 @@ def oracle_explain(graph: ArrayGraph, spec: DomainSpec, scorer: Scorer, result: 
     exactly but for rounding can be compared in any order; bench/hotpath.py passes
     ``top_paths=TOP_PATHS`` to time it as the code ran before."""
     candidates = np.asarray(candidates, dtype=np.int64)
-    matches = [scorer.matches(graph, row, candidates) if present else [None] * len(candidates)
+    matches = [oracle_matches(graph, scorer, row, candidates) if present
+               else [None] * len(candidates)
                for row, present in zip(result.findings, result.present)]
     needs = [scorer.dependencies(graph, result, i, candidates) for i in range(len(result.findings))]
     return tuple(_oracle_one(graph, spec, scorer, result, int(j), [m[p] for m in matches],
                              [n[p] if n is not None else None for n in needs], top_paths)
                  for p, j in enumerate(candidates.tolist()))
+
+
+def oracle_matches(graph: ArrayGraph, scorer: Scorer, finding: int, candidates: np.ndarray
+                   ) -> list:
+    """The match of a finding in each candidate, one candidate at a time: for attention, the
+    annotation with the highest ``alpha`` (``attention_over_annotations``) and the common
+    ancestor of the two terms; for resnik and lr, the scorer's per-finding ``matches``
+    (``match_sources``, itself checked against the one-target ``match_source``)."""
+    if scorer.combines != "attention":
+        return scorer.matches(graph, finding, candidates)
+    state = scorer.prepare(graph)
+    _, common = state.compatibilities(int(state.index.terms([finding])[0]))
+    out = []
+    for target in candidates.tolist():
+        annotations, alpha, _ = scorer.attention_over_annotations(graph, finding, target)
+        if len(alpha) == 0:
+            out.append(None)
+            continue
+        best = int(annotations.terms[int(np.argmax(alpha))])
+        out.append((int(state.index.term_rows[common[best]]), int(state.index.term_rows[best])))
+    return out
 
 
 def _oracle_one(graph: ArrayGraph, spec: DomainSpec, scorer: Scorer, result: ScoreResult, j: int,
