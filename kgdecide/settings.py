@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from kgdecide.errors import ConfigError
 
 
 def _default_home() -> Path:
@@ -14,6 +17,20 @@ def _default_home() -> Path:
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number >= 0 from the environment variable ``name``; ConfigError naming it if not.
+
+    >>> _count({"N": " 12 "}, "N", 5), _count({}, "N", 5)
+    (12, 5)
+    """
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number >= 0 (0 turns it off), not {raw!r}")
+    return int(raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +46,9 @@ class Settings:
     session_idle_minutes: int = 30  #: a signed-in session ends after this long without a request
     trusted_proxies: str = ""  #: addresses/networks whose X-Forwarded-For is believed; empty: none
     public_metrics: bool = True  #: ``/metrics`` needs no key; off: a key allowing ``metrics``
+    # --- serving (issue 16)
+    #: coded decisions' response bodies kept per process (LRU); 0 turns the cache off
+    response_cache_entries: int = 4096
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -43,6 +63,7 @@ class Settings:
             session_idle_minutes=int(env.get("KGDECIDE_SESSION_IDLE_MINUTES", "30")),
             trusted_proxies=env.get("KGDECIDE_TRUSTED_PROXIES", ""),
             public_metrics=_flag(env.get("KGDECIDE_PUBLIC_METRICS", "1")),
+            response_cache_entries=_count(env, "KGDECIDE_RESPONSE_CACHE_ENTRIES", 4096),
         )
 
     def store_dir(self, store: str) -> Path:

@@ -81,7 +81,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ``SIGN_IN_ATTEMPTS_PER_MINUTE``, ``LINKER_CONFIG`` (a ``LinkerConfig``),
     ``DECIDE`` (a :class:`~kgdecide.web.decider.Decider`; default: the pipeline's, when this
     build has it; ``None`` turns decisions off: 503), ``DEFAULT_SCORER`` (default: the
-    pipeline's default when its model is trained, else ``lr``).
+    pipeline's default when its model is trained, else ``lr``), ``RESPONSE_CACHE`` (a
+    :class:`~kgdecide.web.cache.ResponseCache` for coded decisions, ``None``: none; default: a
+    :class:`~kgdecide.web.cache.MemoryCache` of the settings' ``response_cache_entries``).
     """
     overrides = dict(config or {})
     settings: Settings = overrides.pop("SETTINGS", None) or Settings.from_env()
@@ -134,6 +136,7 @@ def kept_secret(home: Path) -> str:
 
 
 def _build_state(app: Flask, settings: Settings, overrides: Mapping[str, Any]) -> WebState:
+    from kgdecide.web.cache import MemoryCache
     from kgdecide.web.decider import PipelineDecider
     from kgdecide.web.search import PrefixIndex
 
@@ -147,7 +150,9 @@ def _build_state(app: Flask, settings: Settings, overrides: Mapping[str, Any]) -
         PipelineDecider.from_store(store, settings.home, app.config["DEFAULT_SCORER"])
     storage = Storage.sqlite(Path(app.config["KEYS_DB"]), Path(app.config["AUDIT_DB"]),
                              bool(app.config["AUDIT_FREE_TEXT"]))
-    engine = Engine(store, linker, index, storage.audit, decider)
+    cache = overrides.get("RESPONSE_CACHE", MemoryCache(settings.response_cache_entries)
+                          if settings.response_cache_entries > 0 else None)
+    engine = Engine(store, linker, index, storage.audit, decider, cache=cache)
     logger.info("decider ready in %.1f s", time.perf_counter() - started)
     return WebState(settings, engine, storage.keys, storage.users,
                     RateLimiter(int(app.config["RATE_LIMIT_PER_MINUTE"])),
