@@ -48,7 +48,7 @@ class Settings:
     public_metrics: bool = True  #: ``/metrics`` needs no key; off: a key allowing ``metrics``
     # --- serving (issue 16)
     #: coded decisions' response bodies kept per process (LRU); 0 turns the cache off
-    response_cache_entries: int = 4096
+    response_cache_entries: int = 1024
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -63,7 +63,7 @@ class Settings:
             session_idle_minutes=int(env.get("KGDECIDE_SESSION_IDLE_MINUTES", "30")),
             trusted_proxies=env.get("KGDECIDE_TRUSTED_PROXIES", ""),
             public_metrics=_flag(env.get("KGDECIDE_PUBLIC_METRICS", "1")),
-            response_cache_entries=_count(env, "KGDECIDE_RESPONSE_CACHE_ENTRIES", 4096),
+            response_cache_entries=_count(env, "KGDECIDE_RESPONSE_CACHE_ENTRIES", 1024),
         )
 
     def store_dir(self, store: str) -> Path:

@@ -156,4 +156,4 @@ def test_the_cache_can_be_turned_off(make_app: Callable[..., Flask], real_decide
 def test_a_bad_cache_size_in_the_environment_is_named() -> None:
     with pytest.raises(ConfigError, match="KGDECIDE_RESPONSE_CACHE_ENTRIES"):
         Settings.from_env({"KGDECIDE_HOME": "/tmp/h", "KGDECIDE_RESPONSE_CACHE_ENTRIES": "lots"})
-    assert Settings.from_env({"KGDECIDE_HOME": "/tmp/h"}).response_cache_entries == 4096
+    assert Settings.from_env({"KGDECIDE_HOME": "/tmp/h"}).response_cache_entries == 1024
