@@ -5,7 +5,8 @@ settings, calibration) and the coded query; :func:`decision_key` hashes exactly 
 key, so a new graph or model never serves an old answer. What is stored is the response body
 without its per-request ``id`` and ``created``; a hit gets fresh ones and is audited like any
 decision (:class:`kgdecide.web.engine.Engine`). Requests with free text are never cached: the
-key holds no text and the value no mention.
+key holds no text and the value no mention. Only single decisions (``/decide``) are cached, not
+the cases of a ``/rank`` batch.
 
 :class:`ResponseCache` is the interface; :class:`MemoryCache` (in-process, thread-safe LRU) is
 the default. A cache shared by several processes implements the same two methods.

@@ -6,8 +6,8 @@ log; :func:`kgdecide.web.create_app` builds one per app at start and keeps it in
 :class:`~kgdecide.types.Query` and text -> :func:`kgdecide.pipeline.decide` (through the
 :class:`~kgdecide.web.decider.Decider`) -> response body and audit record. A coded request (no
 text) may be answered from the response cache (:mod:`kgdecide.web.cache`) when the decider can
-name the versions a decision depends on; it is audited all the same. Nothing here imports Flask,
-so it is tested without a server.
+name the versions a decision depends on; it is audited all the same. ``/rank`` batches always
+decide. Nothing here imports Flask, so it is tested without a server.
 """
 
 from __future__ import annotations
@@ -202,7 +202,8 @@ class Engine:
     def decide(self, request: DecideRequest, key_id: str) -> dict[str, Any]:
         """Decide one case, store it in the audit log, and return the body to send."""
         case = Case(request.text, tuple(Finding(f.id, FindingStatus(f.status)) for f in request.findings))
-        body, record = self._decide_case(case, request.target, request.scorer, request.top_k, key_id)
+        body, record = self._decide_case(case, request.target, request.scorer, request.top_k, key_id,
+                                         cacheable=True)
         self.audit.append([record])  # before the response exists outside this process
         return body
 
@@ -228,7 +229,9 @@ class Engine:
         return {"results": results}
 
     def _decide_case(self, case: Case, target: str | None, scorer: str | None, top_k: int,
-                     key_id: str) -> tuple[dict[str, Any], AuditRecord]:
+                     key_id: str, cacheable: bool = False) -> tuple[dict[str, Any], AuditRecord]:
+        """One case's body and audit record; ``cacheable``: the response cache may answer it or
+        keep it (single decisions; a batch of ``/rank`` always decides)."""
         if self.decider is None:
             raise ApiError(503, "scorer_unavailable", SCORER_MISSING,
                            "This server was built without the decision pipeline; install a "
@@ -237,7 +240,8 @@ class Engine:
         # A finding sent twice counts once, at its first place, with its last status.
         unique = {f.id: f for f in case.findings}
         coded = Query(tuple(unique.values()), top_k, (target,) if target else ())
-        key, scorer_used = self._cache_key(case, coded, target, scorer)
+        key, scorer_used = self._cache_key(case, coded, target, scorer) if cacheable \
+            else (None, scorer)
         cached = self.cache.get(key) if key is not None and self.cache is not None else None
         decision_id, created = str(uuid.uuid4()), _now()
         if cached is not None:

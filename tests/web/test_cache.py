@@ -157,3 +157,17 @@ def test_a_bad_cache_size_in_the_environment_is_named() -> None:
     with pytest.raises(ConfigError, match="KGDECIDE_RESPONSE_CACHE_ENTRIES"):
         Settings.from_env({"KGDECIDE_HOME": "/tmp/h", "KGDECIDE_RESPONSE_CACHE_ENTRIES": "lots"})
     assert Settings.from_env({"KGDECIDE_HOME": "/tmp/h"}).response_cache_entries == 1024
+
+
+def test_the_cases_of_a_rank_batch_are_decided_not_cached(make_app: Callable[..., Flask],
+                                                          real_decider: Any) -> None:
+    counting = CountingCalls(real_decider)
+    cache = SpyCache(16)
+    app = make_app(DECIDE=counting, RESPONSE_CACHE=cache)
+    client = app.test_client()
+    _, secret = app.extensions["kgdecide"].keys.create("analyst")
+    batch = {"cases": [{"id": f"c{i}", "findings": CASE["findings"]} for i in range(3)], "top_k": 3}
+    for _ in range(2):
+        response = client.post("/api/v1/rank", json=batch, headers=auth(secret))
+        assert response.status_code == 200, response.get_json()
+    assert counting.calls == 6 and cache.stored == []
