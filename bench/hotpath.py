@@ -243,7 +243,7 @@ def main() -> None:
         f"Date: {time.strftime('%Y-%m-%d')}. Machine: {machine(['flask', 'numpy', 'pyinstrument'])}. "
         f"Load average (1/5/15 min) before: {'/'.join(f'{x:.1f}' for x in load_before)}, after: "
         f"{'/'.join(f'{x:.1f}' for x in os.getloadavg())}. The machine is shared with other "
-        "jobs and busy: CPU time is not inflated by them, but shared caches and frequency "
+        "jobs: CPU time is not inflated by them, but shared caches and frequency "
         "still slow it, so read the ratios before the absolute figures.",
         "",
         f"`POST /api/v1/decide` in process (Flask test client, audit on, response cache off "
