@@ -3,7 +3,9 @@
 Everything it needs comes from the environment, so one file serves every run of the bench:
 
 * ``KGDECIDE_BENCH_PAYLOADS``: a JSON file ``{"coded": [...], "text": [...]}`` of request bodies;
-* ``KGDECIDE_BENCH_KIND``: which list this run sends (``coded`` or ``text``);
+* ``KGDECIDE_BENCH_KIND``: which list this run sends (``coded`` or ``text`` to
+  ``POST /api/v1/decide``; ``node``: ids read with ``GET /api/v1/nodes/<id>``; ``bare``:
+  ``GET /bare`` of bench/_bare_flask.py);
 * ``KGDECIDE_BENCH_KEY``: the API key (``X-API-Key``);
 * ``KGDECIDE_BENCH_RATE``: requests per second per user (0: as fast as the server answers);
 * ``KGDECIDE_BENCH_MAX_REQUESTS``: stop after this many requests, whatever ``--run-time`` says.
@@ -23,7 +25,7 @@ from locust import FastHttpUser, constant, constant_throughput, events, task
 
 _PAYLOADS = json.loads(open(os.environ["KGDECIDE_BENCH_PAYLOADS"], encoding="utf-8").read())
 _KIND = os.environ.get("KGDECIDE_BENCH_KIND", "coded")
-_BODIES = [json.dumps(body) for body in _PAYLOADS[_KIND]]
+_BODIES = [json.dumps(body) for body in _PAYLOADS.get(_KIND, [{}])]
 _KEY = os.environ["KGDECIDE_BENCH_KEY"]
 _RATE = float(os.environ.get("KGDECIDE_BENCH_RATE", "0"))
 _MAX_REQUESTS = int(os.environ.get("KGDECIDE_BENCH_MAX_REQUESTS", "0"))
@@ -59,8 +61,17 @@ class DecideUser(FastHttpUser):
 
     @task
     def decide(self) -> None:
-        with self.client.post("/api/v1/decide", data=next(self._bodies), name=f"decide {_KIND}",
-                              headers={"X-API-Key": _KEY, "Content-Type": "application/json"},
-                              catch_response=True) as response:
+        if _KIND == "node":
+            request = self.client.get(f"/api/v1/nodes/{json.loads(next(self._bodies))}",
+                                      name=f"decide {_KIND}", headers={"X-API-Key": _KEY},
+                                      catch_response=True)
+        elif _KIND == "bare":
+            request = self.client.get("/bare", name=f"decide {_KIND}", catch_response=True)
+        else:
+            request = self.client.post("/api/v1/decide", data=next(self._bodies),
+                                       name=f"decide {_KIND}", catch_response=True,
+                                       headers={"X-API-Key": _KEY,
+                                                "Content-Type": "application/json"})
+        with request as response:
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}")

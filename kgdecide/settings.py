@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from kgdecide.errors import ConfigError
 
 
 def _default_home() -> Path:
@@ -14,6 +17,20 @@ def _default_home() -> Path:
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number >= 0 from the environment variable ``name``; ConfigError naming it if not.
+
+    >>> _count({"N": " 12 "}, "N", 5), _count({}, "N", 5)
+    (12, 5)
+    """
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number >= 0 (0 turns it off), not {raw!r}")
+    return int(raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +51,9 @@ class Settings:
     database_url: str = ""
     #: rate limits (and the decision cache) in Redis (``redis://...``); empty: in process memory
     redis_url: str = ""
+    # --- serving (issue 16)
+    #: coded decisions' response bodies kept per process (LRU); 0 turns the cache off
+    response_cache_entries: int = 1024
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -50,6 +70,7 @@ class Settings:
             public_metrics=_flag(env.get("KGDECIDE_PUBLIC_METRICS", "1")),
             database_url=env.get("KGDECIDE_DATABASE_URL", "").strip(),
             redis_url=env.get("KGDECIDE_REDIS_URL", "").strip(),
+            response_cache_entries=_count(env, "KGDECIDE_RESPONSE_CACHE_ENTRIES", 1024),
         )
 
     def store_dir(self, store: str) -> Path:

@@ -23,41 +23,66 @@ TOP_PATHS = 5
 
 def explain_candidates(graph: ArrayGraph, spec: DomainSpec, scorer: Scorer, result: ScoreResult,
                        candidates: np.ndarray) -> tuple[Evidence, ...]:
-    """Evidence for each candidate (indices into ``result.targets``), in the given order."""
+    """Evidence for each candidate (indices into ``result.targets``), in the given order.
+
+    All candidates in one pass: the matches of each finding for every candidate at once, and
+    what deleting each matched annotation would do to every finding of every candidate from one
+    call to the scorer's :meth:`~kgdecide.score.base.Scorer.deleted_contributions`
+    (``[candidates, findings, annotations]``).
+    """
     candidates = np.asarray(candidates, dtype=np.int64)
-    # Matches and dependencies per finding for all candidates at once: one pass over a finding's
-    # ancestors serves every candidate.
-    matches = [scorer.matches(graph, row, candidates) if present else [None] * len(candidates)
-               for row, present in zip(result.findings, result.present)]
-    needs = [scorer.dependencies(graph, result, i, candidates) for i in range(len(result.findings))]
-    return tuple(_explain(graph, spec, scorer, result, int(j),
-                          [m[p] for m in matches], [n[p] if n is not None else None for n in needs])
+    columns = result.contributions[:, candidates]  # [n, c]
+    # Matches per finding for all candidates at once: one pass over a finding's ancestors serves
+    # every candidate. A path is shown only where the finding counts for the candidate.
+    shown = [row for row, present in zip(result.findings, result.present) if present]
+    found_shown = iter(scorer.matches_many(graph, shown, candidates))
+    found = [next(found_shown) if present else [None] * len(candidates)
+             for present in result.present]
+    matches = [[m[p] if result.present[i] and columns[i, p] > 0 else None
+                for i, m in enumerate(found)] for p in range(len(candidates))]
+    edge_delta = _edge_deltas(graph, scorer, result, candidates, matches)
+    return tuple(_explain(graph, spec, result, int(j), matches[p], edge_delta[p])
                  for p, j in enumerate(candidates.tolist()))
 
 
-def _explain(graph: ArrayGraph, spec: DomainSpec, scorer: Scorer, result: ScoreResult, j: int,
-             found: list[tuple[int, int] | None], needs: list[frozenset[int] | None]) -> Evidence:
+def _edge_deltas(graph: ArrayGraph, scorer: Scorer, result: ScoreResult, candidates: np.ndarray,
+                 matches: list[list[tuple[int, int] | None]]) -> list[dict[int, float]]:
+    """Per candidate: the score it would lose were each annotation its findings matched (graph
+    row) deleted, summed over the present findings in query order."""
+    shown = [sorted({m[1] for m in row if m}) for row in matches]
+    width = max((len(a) for a in shown), default=0)
+    if width == 0:
+        return [{} for _ in shown]
+    annotations = np.full((len(candidates), width), -1, dtype=np.int64)
+    for p, rows in enumerate(shown):
+        annotations[p, :len(rows)] = rows
+    deleted = scorer.deleted_contributions(graph, result, candidates, annotations)  # [c, n, a]
+    columns = result.contributions[:, candidates]
+    delta = np.zeros((len(candidates), width))
+    for i in np.flatnonzero(result.present).tolist():  # the order a sum over findings takes
+        delta = delta + (columns[i][:, None] - deleted[:, i, :])
+    return [dict(zip(rows, delta[p, :len(rows)].tolist())) for p, rows in enumerate(shown)]
+
+
+def _explain(graph: ArrayGraph, spec: DomainSpec, result: ScoreResult, j: int,
+             matches: list[tuple[int, int] | None], edge_delta: dict[int, float]) -> Evidence:
     column = result.contributions[:, j]
     total = float(np.abs(column).sum()) or 1.0
-    contributions, matches = [], []
-    for i, (row, present) in enumerate(zip(result.findings, result.present)):
-        match = found[i] if present and column[i] > 0 else None
-        matches.append(match)
-        contributions.append(Contribution(
+    contributions = [
+        Contribution(
             finding=graph.id_list[row],
             status=FindingStatus.PRESENT if present else FindingStatus.EXCLUDED,
             value=float(column[i]),
             matched=graph.id_list[match[1]] if match else None,
             attention=float(result.attention[i, j]) if result.attention is not None else 0.0,
-        ))
+        )
+        for i, (row, present, match) in enumerate(zip(result.findings, result.present, matches))]
     # Deleting an annotation edge changes every finding that leaned on it, so its share is the
     # whole score it carries; paths through the same edge report that same share.
-    edge_delta = {annotation: _edge_delta(graph, scorer, result, j, annotation, needs)
-                  for annotation in {m[1] for m in matches if m}}
     paths = []
     for row, match in zip(result.findings, matches):
-        # Recomputing a pair by the slow path may differ from the fast one by rounding (~1e-16):
-        # such a "delta" is no evidence, and no path is shown for it.
+        # A recomputed contribution may differ from the scored one by rounding (~1e-16): such a
+        # "delta" is no evidence, and no path is shown for it.
         if match and edge_delta[match[1]] > 1e-9 * total:
             path = finding_path(graph, spec, row, match[0], match[1], int(result.targets[j]))
             paths.append(ScoredPath(path=path, finding=graph.id_list[row],
@@ -74,16 +99,6 @@ def _explain(graph: ArrayGraph, spec: DomainSpec, scorer: Scorer, result: ScoreR
     )
 
 
-def _edge_delta(graph: ArrayGraph, scorer: Scorer, result: ScoreResult, j: int, annotation: int,
-                needs: list[frozenset[int] | None]) -> float:
-    """Score candidate ``j`` would lose were its annotation ``annotation`` deleted; findings
-    whose contribution cannot depend on it (``needs``, from the scorer) are not recomputed."""
-    return sum(float(result.contributions[i, j])
-               - scorer.pair_contribution(graph, result, i, j, drop=annotation)
-               for i, present in enumerate(result.present)
-               if present and (needs[i] is None or annotation in needs[i]))
-
-
 def finding_path(graph: ArrayGraph, spec: DomainSpec, finding: int, ancestor: int,
                  annotation: int, target: int) -> Path:
     """``finding -is_a*-> ancestor <-is_a*- annotation <-annotated- target`` (graph rows).
@@ -94,6 +109,25 @@ def finding_path(graph: ArrayGraph, spec: DomainSpec, finding: int, ancestor: in
     >>> p.nodes, p.forward
     (('S:tonic', 'S:seizure', 'S:focal', 'T:epilepsy'), (True, False, False))
     """
+    # A path depends only on the graph and these rows: kept per graph (bounded), so a server
+    # walks the hierarchy once per path, not once per request.
+    cache: dict[tuple, Path] = graph.__dict__.setdefault("_finding_paths", {})
+    key = (spec.hierarchy_relation, spec.finding_relation, spec.evidence_relations, finding,
+           ancestor, annotation, target)
+    path = cache.get(key)
+    if path is None:
+        if len(cache) >= _PATH_CACHE_SIZE:
+            cache.clear()
+        path = cache[key] = _finding_path(graph, spec, finding, ancestor, annotation, target)
+    return path
+
+
+#: Paths kept per graph: a decision shows up to 50; a few hundred bytes each.
+_PATH_CACHE_SIZE = 65536
+
+
+def _finding_path(graph: ArrayGraph, spec: DomainSpec, finding: int, ancestor: int,
+                  annotation: int, target: int) -> Path:
     up = _chain(graph, spec, finding, ancestor)
     down = _chain(graph, spec, annotation, ancestor)[::-1]
     rows = up + down[1:] + [target]

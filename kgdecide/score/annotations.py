@@ -45,7 +45,6 @@ class AnnotationIndex:
     default_frequency: float
     dense_pos: np.ndarray  #: int64[T] row in ``dense_freq`` of a term with a big column, else -1
     dense_freq: np.ndarray  #: float64[D, K] closure of the big-column terms, dense (fast path)
-    dense_best: np.ndarray  #: int64[D, K] their best annotation terms (-1 where absent)
 
     @property
     def n_targets(self) -> int:
@@ -101,9 +100,9 @@ class AnnotationIndex:
         background = np.maximum(sums / k, 1.0 / k)
         logger.info("annotation index: %d terms, %d targets, %d closure entries",
                     len(term_rows), k, closure.nnz)
-        dense_pos, dense_freq, dense_best = _dense_part(closure, best, k // 8)
+        dense_pos, dense_freq = _dense_part(closure, k // 8)
         return cls(term_rows, term_of_row, target_rows, ancestors, closure, best, direct.tocsc(),
-                   lacks, background, ic, default_frequency, dense_pos, dense_freq, dense_best)
+                   lacks, background, ic, default_frequency, dense_pos, dense_freq)
 
 
 def _closure(graph: ArrayGraph, spec: DomainSpec, term_of_row: np.ndarray, t: int) -> sp.csr_matrix:
@@ -172,45 +171,78 @@ def _relation_matrix(graph: ArrayGraph, relation: str, frequency_key: str, term_
 
 
 def _propagate(direct: sp.csr_matrix, ancestors: sp.csr_matrix) -> tuple[sp.csc_matrix, np.ndarray]:
-    """Max frequency of each target's annotations at or below each term, and which one."""
-    coo = direct.tocoo()
-    lengths = np.diff(ancestors.indptr)[coo.col]
-    starts = ancestors.indptr[coo.col]
-    within = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    anc = ancestors.indices[np.repeat(starts, lengths) + within].astype(np.int64)
-    target = np.repeat(coo.row.astype(np.int64), lengths)
-    freq = np.repeat(coo.data, lengths)
-    source = np.repeat(coo.col.astype(np.int64), lengths)
-    t = ancestors.shape[0]
-    # Sort by (term, target, frequency descending, source term) and keep the first per key: the
-    # highest frequency wins, ties go to the smallest term index (stable explanations).
-    order = np.lexsort((source, -freq, target, anc))
-    anc, target, freq, source = anc[order], target[order], freq[order], source[order]
-    key = anc * direct.shape[0] + target
-    first = np.ones(len(key), dtype=bool)
-    first[1:] = key[1:] != key[:-1]
-    anc, target, freq, source = anc[first], target[first], freq[first], source[first]
+    """Max frequency of each target's annotations at or below each term, and which one.
+
+    Built column by column, a block of terms at a time (about :data:`_PROPAGATE_BLOCK`
+    (annotation, ancestor) pairs each): a term's column gathers the annotations of the terms at
+    or below it, keeps the best per target, and is appended in its final place. Scratch memory
+    is bounded by the block whatever the graph's size, and the result is written once.
+    """
+    k, t = direct.shape
+    by_term = direct.tocsc()  # the targets annotated with each term
+    by_term.sort_indices()
+    below = ancestors.T.tocsr()  # the terms at or below each term
+    annotated = np.diff(by_term.indptr).astype(np.int64)
+    pairs = np.bincount(np.repeat(np.arange(t), np.diff(below.indptr)),
+                        weights=annotated[below.indices], minlength=t).astype(np.int64)
+    cuts = np.searchsorted(np.cumsum(pairs),
+                           np.arange(_PROPAGATE_BLOCK, int(pairs.sum()), _PROPAGATE_BLOCK))
+    edges = np.unique(np.r_[0, np.minimum(cuts + 1, t), t])
+    targets: list[np.ndarray] = []
+    freqs: list[np.ndarray] = []
+    sources: list[np.ndarray] = []
+    counts = np.zeros(t, dtype=np.int64)
+    for start, stop in zip(edges[:-1].tolist(), edges[1:].tolist()):
+        a, b = below.indptr[start], below.indptr[stop]
+        term = np.repeat(np.arange(start, stop, dtype=np.int64), np.diff(below.indptr[start:stop + 1]))
+        source = below.indices[a:b].astype(np.int64)
+        lengths = annotated[source]
+        within = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        position = np.repeat(by_term.indptr[source], lengths) + within
+        target, freq = by_term.indices[position], by_term.data[position]
+        term, source = np.repeat(term, lengths), np.repeat(source, lengths)
+        # Sort by (term, target, frequency descending, source term) and keep the first per key:
+        # the highest frequency wins, ties go to the smallest term index (stable explanations).
+        key = (term - start) * k + target
+        order = np.lexsort((source, -freq, key))
+        key = key[order]
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        kept = order[first]
+        targets.append(target[kept].astype(np.int32))
+        freqs.append(freq[kept])
+        sources.append(source[kept].astype(np.int32))
+        counts[start:stop] = np.bincount(term[kept] - start, minlength=stop - start)
     indptr = np.zeros(t + 1, dtype=np.int64)
-    np.cumsum(np.bincount(anc, minlength=t), out=indptr[1:])
-    closure = sp.csc_matrix((freq, target.astype(np.int32), indptr), shape=direct.shape)
-    return closure, source
+    np.cumsum(counts, out=indptr[1:])
+    indices = np.concatenate(targets) if targets else np.zeros(0, dtype=np.int32)
+    del targets
+    data = np.concatenate(freqs) if freqs else np.zeros(0)
+    del freqs
+    best = np.concatenate(sources).astype(np.int64) if sources else np.zeros(0, dtype=np.int64)
+    del sources
+    closure = sp.csc_matrix((data, indices, indptr), shape=(k, t))
+    return closure, best
 
 
-def _dense_part(closure: sp.csc_matrix, best: np.ndarray, min_size: int
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+#: (annotation, ancestor) pairs expanded at once while propagating (a few hundred MB of scratch).
+_PROPAGATE_BLOCK = 4_000_000
+
+
+def _dense_part(closure: sp.csc_matrix, min_size: int) -> tuple[np.ndarray, np.ndarray]:
     """Terms near the root are ancestors of almost every query and cover most targets: reading
-    them as dense rows is much faster than scattering their long sparse columns per query."""
+    them as dense rows is much faster than scattering their long sparse columns per query.
+    A column is dense when it holds at least ``min_size`` targets, so the block holds at most
+    ``K / min_size`` times as many cells as the closure has entries: linear in the closure."""
     sizes = np.diff(closure.indptr)
     big = np.flatnonzero(sizes >= max(min_size, 1))
     pos = np.full(closure.shape[1], -1, dtype=np.int64)
     pos[big] = np.arange(len(big))
     freq = np.zeros((len(big), closure.shape[0]))
-    source = np.full((len(big), closure.shape[0]), -1, dtype=np.int64)
     for i, term in enumerate(big.tolist()):
         a, b = closure.indptr[term], closure.indptr[term + 1]
         freq[i, closure.indices[a:b]] = closure.data[a:b]
-        source[i, closure.indices[a:b]] = best[a:b]
-    return pos, freq, source
+    return pos, freq
 
 
 def _lacks(graph: ArrayGraph, spec: DomainSpec, term_of_row: np.ndarray, target_of_row: np.ndarray,

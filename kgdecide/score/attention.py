@@ -227,6 +227,7 @@ class _State:
     paths: TermPaths
     weights: AttentionWeights | None
     mass: sp.csr_matrix | None = None  #: [K, T] exp(h(a)) / N_d**gamma per annotation
+    weight: np.ndarray | None = None  #: h(a) of each of the table's annotations (its positions)
     embeddings: np.ndarray | None = None  #: [T, dim] term embeddings (when the model uses them)
     #: recent findings' compatibility rows, reused by explanations and repeated queries
     rows: OrderedDict = None  # type: ignore[assignment]
@@ -235,6 +236,8 @@ class _State:
         self.rows = OrderedDict()
         if self.weights is not None:
             self.mass = annotation_mass(self.table, self.weights)
+            self.weight = self.weights.annotation_weight(self.table.frequencies,
+                                                         self.table.evidence)
             if self.weights.embedded:  # once per graph and model, never inside a request
                 from kgdecide.score.embeddings import term_embeddings
 
@@ -408,19 +411,19 @@ class AttentionScorer(Scorer):
     def matches(self, graph: ArrayGraph, finding: int, targets: np.ndarray
                 ) -> list[tuple[int, int] | None]:
         """The annotation each target attends to most for this finding, with the two terms'
-        common ancestor (graph rows); None when the target has no annotation."""
+        common ancestor (graph rows); None when the target has no annotation. All targets at
+        once: the highest ``alpha`` is the highest logit ``c(q, a) + h(a)`` (the rest of
+        ``alpha``'s formula is the same for every annotation of a target); ties go to the
+        first annotation, as :func:`numpy.argmax` over :meth:`attention_over_annotations`."""
         st: _State = self.prepare(graph)
+        self._weights(st)
         term = int(st.index.terms([finding])[0])
-        _, common = st.compatibilities(term)
-        out: list[tuple[int, int] | None] = []
-        for target in np.asarray(targets).tolist():
-            annotations, alpha, _ = self.attention_over_annotations(graph, finding, int(target))
-            if len(alpha) == 0:
-                out.append(None)
-                continue
-            best = int(annotations.terms[int(np.argmax(alpha))])
-            out.append((int(st.index.term_rows[common[best]]), int(st.index.term_rows[best])))
-        return out
+        c, common = st.compatibilities(term)
+        own, position = _own_annotations(st.table, np.asarray(targets, dtype=np.int64))
+        logits = np.where(own >= 0, c[np.maximum(own, 0)] + st.weight[position], -np.inf)
+        best = own[np.arange(len(own)), logits.argmax(axis=1)]
+        return [(int(st.index.term_rows[common[b]]), int(st.index.term_rows[b])) if b >= 0
+                else None for b in best.tolist()]
 
     def match(self, graph: ArrayGraph, finding: int, target: int) -> tuple[int, int] | None:
         return self.matches(graph, finding, np.array([target]))[0]
@@ -428,14 +431,58 @@ class AttentionScorer(Scorer):
     def deleted_contributions(self, graph: ArrayGraph, result: ScoreResult, candidates: np.ndarray,
                               annotations: np.ndarray) -> np.ndarray:
         """Every finding's contribution to each candidate had one of its annotations (graph
-        rows; -1 pads) been deleted: float64 [c, n, a], one closed-form pass per candidate. Every
-        entry can move (the deleted annotation leaves ``N_d``, which every finding shares, and
-        the frequencies excluded findings count against)."""
+        rows; -1 pads) been deleted: float64 [c, n, a], in closed form for all candidates at
+        once. Every entry can move (the deleted annotation leaves ``N_d``, which every finding
+        shares, and the frequencies excluded findings count against)."""
         st: _State = self.prepare(graph)
+        w = self._weights(st)
+        index = st.index
+        candidates = np.asarray(candidates, dtype=np.int64)
         annotations = np.asarray(annotations, dtype=np.int64).reshape(len(candidates), -1)
-        drops = np.where(annotations >= 0, st.index.term_of_row[np.maximum(annotations, 0)], -1)
-        return np.stack([_deleted(self, st, result, int(t), drops[p])
-                         for p, t in enumerate(np.asarray(candidates).tolist())])
+        out = np.repeat(result.contributions[:, candidates].T[:, :, None], annotations.shape[1],
+                        axis=2)  # [c, n, a]
+        own, position = _own_annotations(st.table, candidates)  # [c, m]
+        drops = np.where(annotations >= 0, index.term_of_row[np.maximum(annotations, 0)], -1)
+        gone = (own[:, None, :] == drops[:, :, None]) & (drops >= 0)[:, :, None]  # [c, a, m]
+        found = gone.any(axis=2)  # [c, a]: the drop is one of the candidate's annotations
+        if not found.any():
+            return out
+        valid = own >= 0
+        keep = valid[:, None, :] & ~gone  # [c, a, m]: what is left after each deletion
+        h = np.where(valid, st.weight[position], 0.0)
+        norm = (np.where(valid, np.exp(h), 0.0)[:, None, :] * keep).sum(axis=2)  # [c, a]
+        terms = index.terms(list(result.findings))
+        present = np.asarray(result.present, dtype=bool)
+        shown = terms[present]
+        compat = np.stack([st.compatibilities(int(t))[0] for t in shown.tolist()])  # [s, T]
+        logits = np.where(valid[:, None, :], compat[:, np.maximum(own, 0)].transpose(1, 0, 2)
+                          + h[:, None, :], -np.inf)  # [c, s, m]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_norm = np.log(np.where(norm > 0, norm, 1.0))
+            if w.hard_match:
+                pooled = np.stack([np.where(k[None, :, :], l[:, None, :], -np.inf).max(axis=2)
+                                   for k, l in zip(keep, logits)])  # a candidate at a time
+            else:
+                top = logits.max(axis=2, keepdims=True)
+                top = np.where(np.isfinite(top), top, 0.0)
+                pooled = np.log(np.exp(logits - top) @ keep.transpose(0, 2, 1).astype(float)) + top
+        log_z = np.where(norm[:, None, :] > 0, pooled - float(w.gamma) * log_norm[:, None, :],
+                         -np.inf)  # [c, s, a]
+        c, s, a = log_z.shape
+        flat = log_z.transpose(1, 0, 2).reshape(s, c * a)  # findings first, as _combine wants
+        _, parts = _combine(w, index.ic[shown], _values(w, index.ic[shown], flat))
+        parts = parts.reshape(s, c, a).transpose(1, 0, 2)
+        rows = np.flatnonzero(present)
+        out[:, rows, :] = np.where(found[:, None, :], parts, out[:, rows, :])
+        frequency = np.where(valid, st.table.frequencies[position], 0.0)
+        for i in np.flatnonzero(~present).tolist():
+            below = np.zeros(len(index.ic), dtype=bool)
+            below[st.paths.below(int(terms[i]))] = True
+            under = keep & (below[np.maximum(own, 0)] & valid)[:, None, :]
+            left = np.where(under, frequency[:, None, :], 0.0).max(axis=2)  # [c, a]
+            out[:, i, :] = np.where(found, -float(w.excluded_weight(np.array(index.ic[terms[i]])))
+                                    * left, out[:, i, :])
+        return out
 
     def pair_contribution(self, graph: ArrayGraph, result: ScoreResult, finding: int, target: int,
                           drop: int) -> float:
@@ -471,47 +518,19 @@ def _hard_log_z(state: _State, w: AttentionWeights, compat: np.ndarray) -> np.nd
     return out
 
 
-def _deleted(scorer: AttentionScorer, state: _State, result: ScoreResult, target: int,
-             drops: np.ndarray) -> np.ndarray:
-    """[n, a]: every finding's contribution to one target had each of its annotations ``drops``
-    (term indices, -1 padding) been deleted, in closed form: the annotation's term leaves the
-    sums of ``Z`` and ``N_d`` and the maxima of the excluded findings' frequencies."""
-    w = scorer._weights(state)
-    index = state.index
-    own = state.table.row(target)
-    findings, present = list(result.findings), list(result.present)
-    out = np.repeat(result.contributions[:, target][:, None], len(drops), axis=1)
-    position = {int(t): k for k, t in enumerate(own.terms.tolist())}
-    columns = [b for b, t in enumerate(drops.tolist()) if t >= 0 and t in position]
-    if not columns or not len(own.terms):
-        return out
-    gone = np.array([position[int(drops[b])] for b in columns])  # annotation positions deleted
-    terms = index.terms(findings)
-    shown = [int(t) for t, p in zip(terms.tolist(), present) if p]
-    h = w.annotation_weight(own.frequencies, own.evidence)
-    logits = np.stack([state.compatibilities(t)[0][own.terms] for t in shown]) + h  # [n, m]
-    keep = np.ones((len(gone), len(own.terms)), dtype=bool)
-    keep[np.arange(len(gone)), gone] = False  # row j: every annotation but the j-th deleted
-    norm = np.where(keep, np.exp(h)[None, :], 0.0).sum(axis=1)  # [g]
-    with np.errstate(divide="ignore"):
-        log_norm = np.log(np.where(norm > 0, norm, 1.0))
-        if w.hard_match:
-            pooled = np.where(keep[None, :, :], logits[:, None, :], -np.inf).max(axis=2)
-        else:
-            top = logits.max(axis=1, keepdims=True)
-            pooled = np.log((np.exp(logits - top)[:, None, :] * keep[None, :, :]).sum(axis=2)) + top
-    log_z = np.where(norm[None, :] > 0, pooled - float(w.gamma) * log_norm[None, :], -np.inf)
-    values = _values(w, index.ic[shown], log_z)  # [n, g]
-    _, parts = _combine(w, index.ic[shown], values)
-    rows = np.flatnonzero(present)
-    out[np.ix_(rows, columns)] = parts
-    for i, (term, is_present) in enumerate(zip(terms.tolist(), present)):
-        if is_present:
-            continue
-        under = np.isin(own.terms, state.paths.below(int(term)))
-        frequency = np.where(keep & under[None, :], own.frequencies[None, :], 0.0).max(axis=1)
-        out[i, columns] = -float(w.excluded_weight(np.array(index.ic[term]))) * frequency
-    return out
+def _own_annotations(table: AnnotationTable, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The targets' annotations as rows: (term indices [c, m], -1 pads; their positions in the
+    table [c, m], 0 in pads)."""
+    starts = table.indptr[targets]
+    counts = table.indptr[targets + 1] - starts
+    width = max(int(counts.max(initial=0)), 1)
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    slot = np.repeat(np.arange(len(targets)), counts)
+    position = np.zeros((len(targets), width), dtype=np.int64)
+    position[slot, within] = np.repeat(starts, counts) + within
+    own = np.full((len(targets), width), -1, dtype=np.int64)
+    own[slot, within] = table.terms[position[slot, within]]
+    return own, position
 
 
 def _values(w: AttentionWeights, ic: np.ndarray, log_z: np.ndarray) -> np.ndarray:

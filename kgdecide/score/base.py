@@ -216,6 +216,12 @@ class Scorer:
         """:meth:`match` for many targets (scorers override it with one vectorised pass)."""
         return [self.match(graph, finding, int(t)) for t in targets.tolist()]
 
+    def matches_many(self, graph: ArrayGraph, findings: Sequence[int], targets: np.ndarray
+                     ) -> list[list[tuple[int, int] | None]]:
+        """:meth:`matches` for several present findings (graph rows): one list per finding
+        (scorers override it with one pass over all)."""
+        return [self.matches(graph, finding, targets) for finding in findings]
+
     def pair_contribution(self, graph: ArrayGraph, result: ScoreResult, finding: int, target: int,
                           drop: int) -> float:
         """Finding ``finding``'s (index into ``result.findings``) contribution to ``target`` had
@@ -226,9 +232,32 @@ class Scorer:
                      targets: np.ndarray) -> list[frozenset[int]] | None:
         """Per target (indices into ``result.targets``): the target's annotations (graph rows)
         whose deletion could change finding ``finding``'s contribution to it; ``None``: any
-        might. Explanations recompute :meth:`pair_contribution` only for these, which keeps a
-        decision's explanation cheap."""
+        might. :meth:`deleted_contributions` recomputes :meth:`pair_contribution` only for
+        these."""
         return None
+
+    def deleted_contributions(self, graph: ArrayGraph, result: ScoreResult, candidates: np.ndarray,
+                              annotations: np.ndarray) -> np.ndarray:
+        """Every finding's contribution to each candidate (indices into ``result.targets``) had
+        one of the candidate's annotations (graph rows, ``-1`` pads) been deleted: float64
+        ``[candidates, findings, annotations]``; where nothing is deleted (padding), the
+        contribution as scored.
+
+        This default asks :meth:`pair_contribution` for each (finding, annotation, candidate)
+        the :meth:`dependencies` allow; the scorers that explain paths override it with one
+        vectorised pass giving the same values.
+        """
+        candidates = np.asarray(candidates, dtype=np.int64)
+        annotations = np.asarray(annotations, dtype=np.int64).reshape(len(candidates), -1)
+        out = np.repeat(result.contributions[:, candidates].T[:, :, None], annotations.shape[1],
+                        axis=2)
+        for i in range(len(result.findings)):
+            needs = self.dependencies(graph, result, i, candidates)
+            for p, j in enumerate(candidates.tolist()):
+                for b, drop in enumerate(annotations[p].tolist()):
+                    if drop >= 0 and (needs is None or drop in needs[p]):
+                        out[p, i, b] = self.pair_contribution(graph, result, i, j, drop=drop)
+        return out
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:

@@ -119,6 +119,17 @@ class LRScorer(BestMatchPaths, Scorer):
     def match_scale(self, index: AnnotationIndex) -> tuple[np.ndarray, bool]:
         return 1.0 / index.background, True
 
+    def contributions_from_matches(self, index: AnnotationIndex, terms: np.ndarray,
+                                   present: np.ndarray, candidates: np.ndarray,
+                                   best: np.ndarray) -> np.ndarray:
+        eps = self.settings.epsilon
+        out = np.log((1.0 - eps) * best + eps)
+        if index.lacks.nnz:
+            for i, term in enumerate(terms.tolist()):
+                if present[i]:
+                    out[lacked(index, term)[candidates], i, :] = np.log(eps)
+        return out
+
     def pair_contribution(self, graph: ArrayGraph, result: ScoreResult, finding: int, target: int,
                           drop: int) -> float:
         index: AnnotationIndex = self.prepare(graph)

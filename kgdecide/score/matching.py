@@ -97,6 +97,73 @@ def match_sources(index: AnnotationIndex, term: int, targets: np.ndarray, scale:
     return best_ancestor, best_annotation
 
 
+def match_sources_many(index: AnnotationIndex, terms: np.ndarray, targets: np.ndarray,
+                       scale: np.ndarray, weighted: bool) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`match_sources` for many findings and targets at once: (ancestors, annotation
+    terms), int64 ``[findings, targets]``, -1 where a target has no match. The targets' closures
+    are built from their own annotations (a few thousand entries), and every (finding ancestor,
+    target) pair is one lookup in them; the first best ancestor in the stored order wins, and
+    the annotation is the one giving the closure's frequency there (highest frequency, then
+    lowest term index), as in the index.
+
+    >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
+    >>> from kgdecide.score.annotations import annotation_index
+    >>> g = toy_graph(); ix = annotation_index(g, TOY_SPEC)
+    >>> terms = ix.term_of_row[[g.row("S:seizure"), g.row("S:murmur")]]
+    >>> anc, ann = match_sources_many(ix, terms, np.arange(4), ix.ic, False)
+    >>> all((a.tolist(), t.tolist()) == tuple(x.tolist() for x in match_sources(ix, int(q),
+    ...     np.arange(4), ix.ic, False)) for q, a, t in zip(terms, anc, ann))
+    True
+    """
+    direct = index.direct_rows
+    targets = np.asarray(targets, dtype=np.int64)
+    terms = np.asarray(terms, dtype=np.int64)
+    n_terms = index.ancestors.shape[0]
+    missing = np.full((len(terms), len(targets)), -1, dtype=np.int64)
+    starts = direct.indptr[targets].astype(np.int64)
+    counts = direct.indptr[targets + 1].astype(np.int64) - starts
+    if not len(terms) or counts.sum() == 0:
+        return missing, missing.copy()
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    position = np.repeat(starts, counts) + within
+    annotated = direct.indices[position].astype(np.int64)
+    ancestors, owner = _gather_ancestors(index, annotated)
+    slot = np.repeat(np.arange(len(targets)), counts)[owner]
+    freq, source = direct.data[position][owner], annotated[owner]
+    key = slot * n_terms + ancestors
+    order = np.lexsort((source, -freq, key))  # per key: highest frequency, then lowest term
+    key, freq, source = key[order], freq[order], source[order]
+    first = np.r_[True, key[1:] != key[:-1]]
+    key, freq, source = key[first], freq[first], source[first]
+    # Every finding's ancestors, most specific first, against every target.
+    asked, of_term = _gather_ancestors(index, terms)
+    lookup = np.arange(len(targets))[None, :] * n_terms + asked[:, None]  # [P, c]
+    at = np.minimum(np.searchsorted(key, lookup), len(key) - 1)
+    has = key[at] == lookup
+    value = np.where(has, scale[asked][:, None] * (freq[at] if weighted else 1.0), 0.0)
+    segments = np.flatnonzero(np.r_[True, of_term[1:] != of_term[:-1]])
+    best = np.maximum.reduceat(value, segments, axis=0)  # [n, c]
+    is_best = (value == best[of_term]) & (best[of_term] > 0)
+    rank = np.where(is_best, np.arange(len(asked))[:, None], len(asked))
+    winner = np.minimum.reduceat(rank, segments, axis=0)  # the first best ancestor, or none
+    found = winner < len(asked)
+    column = np.broadcast_to(np.arange(len(targets)), winner.shape)
+    safe = np.where(found, winner, 0)
+    ancestor = np.where(found, asked[safe], -1)
+    annotation = np.where(found, source[at[safe, column]], -1)
+    return ancestor.astype(np.int64), annotation.astype(np.int64)
+
+
+def _gather_ancestors(index: AnnotationIndex, terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ancestors of each term (stored order), concatenated; and which term each came from
+    (position in ``terms``)."""
+    lengths = np.diff(index.ancestors.indptr)[terms]
+    begin = index.ancestors.indptr[terms]
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return (index.ancestors.indices[np.repeat(begin, lengths) + offsets].astype(np.int64),
+            np.repeat(np.arange(len(terms)), lengths))
+
+
 class BestMatchPaths:
     """Paths for a scorer whose value for a (finding, target) pair is the finding's best match
     in the target (:func:`best_match`, valued by :meth:`match_scale`): the mix-in gives the
@@ -121,12 +188,115 @@ class BestMatchPaths:
         return [(int(index.term_rows[a]), int(index.term_rows[t])) if a >= 0 else None
                 for a, t in zip(ancestors.tolist(), annotations.tolist())]
 
+    def matches_many(self, graph: Any, findings: list[int], targets: np.ndarray
+                     ) -> list[list[tuple[int, int] | None]]:
+        index: AnnotationIndex = self.prepare(graph)  # type: ignore[attr-defined]
+        ancestors, annotations = match_sources_many(index, index.terms(findings), targets,
+                                                    *self.match_scale(index))
+        rows = index.term_rows
+        return [[(int(rows[a]), int(rows[t])) if a >= 0 else None
+                 for a, t in zip(anc.tolist(), ann.tolist())]
+                for anc, ann in zip(ancestors, annotations)]
+
     def dependencies(self, graph: Any, result: Any, finding: int,
                      targets: np.ndarray) -> list[frozenset[int]] | None:
         if not result.present[finding]:
             return [frozenset()] * len(targets)
         return [frozenset({m[1]}) if m else frozenset()
                 for m in self.matches(graph, result.findings[finding], targets)]
+
+    def contributions_from_matches(self, index: AnnotationIndex, terms: np.ndarray,
+                                   present: np.ndarray, candidates: np.ndarray,
+                                   best: np.ndarray) -> np.ndarray:
+        """Present findings' contributions from their best-match values ``best`` [c, n, a]
+        (``candidates``: target indices [c]; ``terms``, ``present``: the findings' [n]); the
+        scorer's own formula, as :meth:`_score` applies it to :func:`best_match`."""
+        raise NotImplementedError
+
+    def deleted_contributions(self, graph: Any, result: Any, candidates: np.ndarray,
+                              annotations: np.ndarray) -> np.ndarray:
+        """:meth:`Scorer.deleted_contributions` in one pass: from :func:`annotation_values`, a
+        finding's value without annotation ``a`` is the best over the candidate's other
+        annotations, i.e. the runner-up where ``a`` alone gave the best. Only a present
+        finding whose best match came through ``a`` alone is recomputed; every other entry is
+        the contribution as scored (as :meth:`dependencies` says)."""
+        index: AnnotationIndex = self.prepare(graph)  # type: ignore[attr-defined]
+        candidates = np.asarray(candidates, dtype=np.int64)
+        annotations = np.asarray(annotations, dtype=np.int64).reshape(len(candidates), -1)
+        out = np.repeat(result.contributions[:, candidates].T[:, :, None], annotations.shape[1],
+                        axis=2)  # [c, n, a]
+        present = np.asarray(result.present, dtype=bool)
+        if not len(candidates) or not annotations.shape[1] or not present.any():
+            return out
+        terms = index.terms(list(result.findings))
+        values, own = annotation_values(index, terms, candidates, *self.match_scale(index))
+        top = values.max(axis=2)  # [c, n]
+        is_top = values == top[:, :, None]
+        # The runner-up: the best of the others, or the top again where two annotations tie.
+        runner_up = np.where(is_top.sum(axis=2) > 1, top,
+                             np.where(is_top, 0.0, values).max(axis=2))
+        drops = np.where(annotations >= 0, index.term_of_row[np.maximum(annotations, 0)], -1)
+        at = own[:, None, :] == drops[:, :, None]  # [c, a, m]: where each drop sits
+        found = at.any(axis=2) & (drops >= 0)
+        dropped = np.transpose(values[np.arange(len(candidates))[:, None], :, at.argmax(axis=2)],
+                               (0, 2, 1))  # [c, n, a]: the value through the dropped annotation
+        alone = ((dropped == top[:, :, None]) & (runner_up < top)[:, :, None]
+                 & found[:, None, :] & present[None, :, None])
+        if not alone.any():
+            return out
+        without = np.where(alone, runner_up[:, :, None], top[:, :, None])
+        recomputed = self.contributions_from_matches(index, terms, present, candidates, without)
+        return np.where(alone, recomputed, out)
+
+
+def annotation_values(index: AnnotationIndex, terms: np.ndarray, candidates: np.ndarray,
+                      scale: np.ndarray, weighted: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The batched contributions behind :func:`best_match`: for each candidate (target
+    index), finding term and annotation of the candidate, the value of the finding's best
+    match through that annotation alone, ``max over common ancestors x of scale[x] * (the
+    annotation's frequency if weighted else 1)``: float64 ``[c, n, m]``, 0 in padding and where
+    they share no ancestor; with the candidates' annotation terms ``[c, m]`` (``-1`` pads;
+    ``m >= 2``). A finding's :func:`best_match` value in a candidate is the maximum over its
+    annotations, exactly (multiplying by a positive frequency keeps the order of rounded
+    products).
+
+    >>> from kgdecide.score.toy import toy_graph, TOY_SPEC
+    >>> from kgdecide.score.annotations import annotation_index
+    >>> g = toy_graph(); ix = annotation_index(g, TOY_SPEC)
+    >>> term = int(ix.term_of_row[g.row("S:focal")])
+    >>> values, _ = annotation_values(ix, np.array([term]), np.arange(4), ix.ic, False)
+    >>> bool((values.max(axis=2)[:, 0] == best_match(ix, term, ix.ic, False)).all())
+    True
+    """
+    direct = index.direct_rows
+    candidates = np.asarray(candidates, dtype=np.int64)
+    terms = np.asarray(terms, dtype=np.int64)
+    starts = direct.indptr[candidates].astype(np.int64)
+    counts = direct.indptr[candidates + 1].astype(np.int64) - starts
+    width = max(int(counts.max(initial=0)), 2)
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    slot = np.repeat(np.arange(len(candidates)), counts)
+    position = np.repeat(starts, counts) + within
+    own = np.full((len(candidates), width), -1, dtype=np.int64)
+    own[slot, within] = direct.indices[position]
+    values = np.zeros((len(candidates), width, len(terms)))  # [c, m, n]: rows filled whole
+    if len(position):
+        annotated = direct.indices[position].astype(np.int64)
+        gathered, owner = _gather_ancestors(index, annotated)  # >= 1 each: a term is its own
+        # The terms met, numbered 0..u-1; each finding's ancestors among them valued by the
+        # scale, 0 elsewhere: [u, n], a few thousand rows.
+        met, local = np.unique(gathered, return_inverse=True)
+        scaled = np.zeros((len(met), len(terms)))
+        asked, of_term = _gather_ancestors(index, terms)
+        at = np.minimum(np.searchsorted(met, asked), len(met) - 1)
+        hit = met[at] == asked
+        scaled[at[hit], of_term[hit]] = scale[asked[hit]]
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        best = np.maximum.reduceat(scaled[local], starts, axis=0)
+        if weighted:
+            best = best * direct.data[position][:, None]
+        values[slot, within] = best
+    return values.transpose(0, 2, 1), own
 
 
 def closure_sources(index: AnnotationIndex, term: int, targets: np.ndarray) -> np.ndarray:

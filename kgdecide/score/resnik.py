@@ -81,6 +81,11 @@ class ResnikScorer(BestMatchPaths, Scorer):
     def match_scale(self, index: AnnotationIndex) -> tuple[np.ndarray, bool]:
         return index.ic, False
 
+    def contributions_from_matches(self, index: AnnotationIndex, terms: np.ndarray,
+                                   present: np.ndarray, candidates: np.ndarray,
+                                   best: np.ndarray) -> np.ndarray:
+        return np.where(present[None, :, None], best / int(present.sum()), 0.0)
+
     def pair_contribution(self, graph: ArrayGraph, result: ScoreResult, finding: int, target: int,
                           drop: int) -> float:
         index: AnnotationIndex = self.prepare(graph)

@@ -83,7 +83,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ``SIGN_IN_ATTEMPTS_PER_MINUTE``, ``LINKER_CONFIG`` (a ``LinkerConfig``),
     ``DECIDE`` (a :class:`~kgdecide.web.decider.Decider`; default: the pipeline's, when this
     build has it; ``None`` turns decisions off: 503), ``DEFAULT_SCORER`` (default: the
-    pipeline's default when its model is trained, else ``lr``).
+    pipeline's default when its model is trained, else ``lr``), ``RESPONSE_CACHE`` (a
+    :class:`~kgdecide.web.cache.ResponseCache` for coded decisions, ``None``: none; default: the
+    settings' Redis when ``redis_url`` is set, else a :class:`~kgdecide.web.cache.MemoryCache` of
+    ``response_cache_entries``; 0 entries turns either off).
     """
     overrides = dict(config or {})
     settings: Settings = overrides.pop("SETTINGS", None) or Settings.from_env()
@@ -137,7 +140,7 @@ def kept_secret(home: Path) -> str:
 
 def _build_state(app: Flask, settings: Settings, overrides: Mapping[str, Any]) -> WebState:
     from kgdecide.web.decider import PipelineDecider
-    from kgdecide.web.redis_state import rate_limiters
+    from kgdecide.web.redis_state import rate_limiters, response_cache
     from kgdecide.web.search import PrefixIndex
 
     store = _open_store(settings, app.config["STORE"])
@@ -153,7 +156,8 @@ def _build_state(app: Flask, settings: Settings, overrides: Mapping[str, Any]) -
     limiter, sign_in_limiter = rate_limiters(settings.redis_url,
                                              int(app.config["RATE_LIMIT_PER_MINUTE"]),
                                              int(app.config["SIGN_IN_ATTEMPTS_PER_MINUTE"]))
-    engine = Engine(store, linker, index, storage.audit, decider)
+    cache = overrides.get("RESPONSE_CACHE", response_cache(settings))
+    engine = Engine(store, linker, index, storage.audit, decider, cache=cache)
     logger.info("decider ready in %.1f s", time.perf_counter() - started)
     return WebState(settings, engine, storage.keys, storage.users, limiter, sign_in_limiter,
                     Metrics(), parse_networks(settings.trusted_proxies))

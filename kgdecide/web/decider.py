@@ -146,6 +146,18 @@ class PipelineDecider:
         return Ranker.from_model_dir(self.store, self.spec, scorer, self._model_dir(),
                                      settings=settings)
 
+    def identity(self, scorer: str | None = None) -> tuple[str, str, str, str]:
+        """What a decision by ``scorer`` (None: the current default) depends on besides the
+        query: (scorer name, graph version, model version with calibration, settings hash), as
+        its provenance will say; the response cache keys on it. ``ConfigError`` for an unknown
+        scorer name."""
+        name = scorer or self._current_default()
+        ranker = self.ranker(name)
+        ranker.scorer.prepare(ranker.graph)  # a model's version is known once it is loaded
+        return (name, str(ranker.graph.version),
+                f"{ranker.scorer.model_version}+{ranker.calibration.version}",
+                ranker.scorer.settings_hash)
+
     def __call__(self, query: Query, scorer: str | None = None, *, text: str | None = None,
                  linker: Any = None) -> Decision:
         from kgdecide.pipeline import decide

@@ -4,8 +4,10 @@
 log; :func:`kgdecide.web.create_app` builds one per app at start and keeps it in
 ``app.extensions["kgdecide"]``. For decisions it is an adapter only: request -> coded
 :class:`~kgdecide.types.Query` and text -> :func:`kgdecide.pipeline.decide` (through the
-:class:`~kgdecide.web.decider.Decider`) -> response body and audit record. Nothing here imports
-Flask, so it is tested without a server.
+:class:`~kgdecide.web.decider.Decider`) -> response body and audit record. A coded request (no
+text) may be answered from the response cache (:mod:`kgdecide.web.cache`) when the decider can
+name the versions a decision depends on; it is audited all the same. ``/rank`` batches always
+decide. Nothing here imports Flask, so it is tested without a server.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from kgdecide.graph.store import GraphStore
 from kgdecide.types import Direction, Finding, FindingStatus, Query
 from kgdecide.web import present
 from kgdecide.web.audit import AuditRecord
+from kgdecide.web.cache import ResponseCache, decision_key
 from kgdecide.web.decider import Decider
 from kgdecide.web.errors import ApiError, from_kgdecide
 from kgdecide.web.schemas import DecideRequest, NeighborsQuery, PathsQuery, RankRequest
@@ -74,12 +77,16 @@ class Engine:
     """The web layer's access to the pipeline."""
 
     def __init__(self, store: GraphStore, linker: Linker | None, index: PrefixIndex,
-                 audit: Any, decider: Decider | None, counts_ttl: float = COUNTS_TTL) -> None:
+                 audit: Any, decider: Decider | None, counts_ttl: float = COUNTS_TTL,
+                 cache: ResponseCache | None = None) -> None:
         self.store = store
         self.linker = linker
         self.index = index
         self.audit = audit  #: a :class:`kgdecide.web.storage.Audit`
         self.decider = decider
+        #: coded decisions' bodies (None: every request decides); used only with a decider that
+        #: has ``identity`` (see :meth:`_cache_key`)
+        self.cache = cache
         self.counts_ttl = counts_ttl
         self._counts: Counts | None = None
         self._counts_lock = threading.Lock()
@@ -196,7 +203,8 @@ class Engine:
         """Decide one case, store it in the audit log, and return the body to send."""
         case = Case(request.text, tuple(Finding(f.id, FindingStatus(f.status)) for f in request.findings))
         body, record = self._decide_case(case, request.target, request.scorer, request.top_k, key_id,
-                                         request.coverage, tuple(request.not_known))
+                                         request.coverage, tuple(request.not_known),
+                                         cacheable=True)
         self.audit.append([record])  # before the response exists outside this process
         return body
 
@@ -222,8 +230,10 @@ class Engine:
         return {"results": results}
 
     def _decide_case(self, case: Case, target: str | None, scorer: str | None, top_k: int,
-                     key_id: str, coverage: float = 0.9, not_known: tuple[str, ...] = ()
-                     ) -> tuple[dict[str, Any], AuditRecord]:
+                     key_id: str, coverage: float = 0.9, not_known: tuple[str, ...] = (),
+                     cacheable: bool = False) -> tuple[dict[str, Any], AuditRecord]:
+        """One case's body and audit record; ``cacheable``: the response cache may answer it or
+        keep it (single decisions; a batch of ``/rank`` always decides)."""
         if self.decider is None:
             raise ApiError(503, "scorer_unavailable", SCORER_MISSING,
                            "This server was built without the decision pipeline; install a "
@@ -233,22 +243,54 @@ class Engine:
         unique = {f.id: f for f in case.findings}
         coded = Query(tuple(unique.values()), top_k, (target,) if target else (), coverage,
                       tuple(i for i in dict.fromkeys(not_known) if i not in unique))
-        decision = self.decider(coded, scorer, text=case.text, linker=self.linker)
+        key, scorer_used = self._cache_key(case, coded, target, scorer) if cacheable \
+            else (None, scorer)
+        cached = self.cache.get(key) if key is not None and self.cache is not None else None
         decision_id, created = str(uuid.uuid4()), _now()
-        body = present.decision_json(decision, decision_id, created, self.store)
-        # Serialised once here; the audit row keeps these bytes, less the mentions' text spans
-        # unless the operator keeps free text.
-        stored = body if self.audit.keep_free_text else present.without_span_text(body)
-        findings = [{"id": f.id, "status": f.status.value, "source": decision.source_of(i)}
-                    for i, f in enumerate(decision.query.findings)]
+        if cached is not None:
+            body = {**json.loads(cached), "id": decision_id, "created": created}
+            findings = [{"id": f["id"], "status": f["status"], "source": f["source"]}
+                        for f in body["findings"]]
+            provenance = body["provenance"]
+            versions = (provenance["kg_version"], provenance["model_version"],
+                        provenance["scorer"], provenance["settings_hash"])
+            stored = body  # coded only: no mention, no text
+        else:
+            decision = self.decider(coded, scorer_used, text=case.text, linker=self.linker)
+            body = present.decision_json(decision, decision_id, created, self.store)
+            # Serialised once here; the audit row keeps these bytes, less the mentions' text
+            # spans unless the operator keeps free text.
+            stored = body if self.audit.keep_free_text else present.without_span_text(body)
+            findings = [{"id": f.id, "status": f.status.value, "source": decision.source_of(i)}
+                        for i, f in enumerate(decision.query.findings)]
+            versions = (decision.provenance.kg_version, decision.provenance.model_version,
+                        decision.provenance.scorer, decision.provenance.settings_hash)
+            if key is not None and self.cache is not None:
+                reusable = {k: v for k, v in body.items() if k not in ("id", "created")}
+                self.cache.put(key, json.dumps(reusable, ensure_ascii=False).encode())
         record = AuditRecord(
-            decision_id, created, key_id, decision.provenance.kg_version,
-            decision.provenance.model_version, decision.provenance.scorer,
-            decision.provenance.settings_hash,
+            decision_id, created, key_id, *versions,
             {"findings": findings, "target": target, "scorer": scorer, "top_k": top_k,
              "coverage": coverage, "not_known": list(coded.not_known)},
             json.dumps(stored, ensure_ascii=False, sort_keys=True), case.text)
         return body, record
+
+    def _cache_key(self, case: Case, coded: Query, target: str | None, scorer: str | None
+                   ) -> tuple[str | None, str | None]:
+        """(The response cache key of a coded request, or None; the scorer to decide with).
+
+        Only requests without text have a key. The decider names the scorer it would use (the
+        default, resolved once here so that the key and the decision agree even while the
+        default changes) and the graph and model versions behind it."""
+        identity = getattr(self.decider, "identity", None)
+        if self.cache is None or identity is None or (case.text is not None and case.text.strip()):
+            return None, scorer
+        scorer_used, kg_version, model_version, settings_hash = identity(scorer)
+        asked = [(f.id, f.status.value) for f in coded.findings] + \
+            [(i, "not_known") for i in coded.not_known]
+        key = decision_key(kg_version, scorer_used, model_version, settings_hash, asked, target,
+                           coded.top_k, coded.coverage)
+        return key, scorer_used
 
 
 def _error_json(e: ApiError) -> dict[str, Any]:

@@ -169,3 +169,15 @@ def rate_limiters(redis_url: str, per_minute: int, sign_ins_per_minute: int) -> 
     client = connect(redis_url)
     return (RedisRateLimiter(client, per_minute, "api"),
             RedisRateLimiter(client, sign_ins_per_minute, "sign-in"))
+
+
+def response_cache(settings: Any) -> Any:
+    """The decision cache the settings ask for: shared in Redis when ``redis_url`` is set, else
+    an in-process LRU of ``response_cache_entries``; None when that is 0 (caching off)."""
+    from kgdecide.web.cache import MemoryCache
+
+    if settings.response_cache_entries <= 0:
+        return None
+    if settings.redis_url:
+        return RedisCache.from_url(settings.redis_url)
+    return MemoryCache(settings.response_cache_entries)
