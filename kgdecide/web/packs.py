@@ -104,15 +104,19 @@ def _page_blueprint(pack: Pack) -> Blueprint:
         rule = route.path.removeprefix(page.path) if route.path.startswith(page.path + "/") \
             else route.path
         _declare(routes, route, rule, "page" + route.operation_id[0].upper() + route.operation_id[1:],
-                 f"As {route.method.upper()} /api/v1{route.path}.", _view(pack, route))
+                 f"As {route.method.upper()} /api/v1{route.path}.", _view(pack, route),
+                 twin=route.operation_id)
     return bp
 
 
 def _declare(routes: Any, route: PackRoute, rule: str, name: str, summary: str,
-             view: Callable[..., Response], response: Any = None) -> None:
-    """Declare one pack route row on a blueprint's ``Routes`` under ``rule`` as endpoint ``name``."""
+             view: Callable[..., Response], response: Any = None, twin: str | None = None) -> None:
+    """Declare one pack route row on a blueprint's ``Routes`` under ``rule`` as endpoint ``name``
+    (``twin``: for a page's call, the operationId of the API route it mirrors)."""
     declare = routes.post if route.method == "post" else routes.get
     model = {"body": route.request} if route.method == "post" else {"query": route.request}
+    if twin is not None:
+        model["twin"] = twin
     view.__name__ = name
     declare(rule, name, summary, permission=route.permission, response=response, **model)(view)
 
