@@ -63,12 +63,12 @@ def before_batching(app: Any) -> Iterator[None]:
         return oracle.oracle_explain(graph, spec, scorer, result, candidates,
                                      top_paths=evidence.TOP_PATHS)
 
-    saved = pipeline.explain_candidates, oracle.finding_path
-    pipeline.explain_candidates, oracle.finding_path = explain, evidence._finding_path
+    saved = pipeline.explain_candidates, evidence.finding_path
+    pipeline.explain_candidates, evidence.finding_path = explain, evidence._finding_path
     try:
         yield
     finally:
-        pipeline.explain_candidates, oracle.finding_path = saved
+        pipeline.explain_candidates, evidence.finding_path = saved
 
 
 def cpu_ms_per_request(client: Any, key: str, bodies: list[dict[str, Any]]

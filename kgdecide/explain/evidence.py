@@ -41,7 +41,7 @@ def explain_candidates(graph: ArrayGraph, spec: DomainSpec, scorer: Scorer, resu
     matches = [[m[p] if result.present[i] and columns[i, p] > 0 else None
                 for i, m in enumerate(found)] for p in range(len(candidates))]
     edge_delta = _edge_deltas(graph, scorer, result, candidates, matches)
-    return tuple(_explain(graph, spec, result, int(j), matches[p], edge_delta[p])
+    return tuple(candidate_evidence(graph, spec, result, int(j), matches[p], edge_delta[p])
                  for p, j in enumerate(candidates.tolist()))
 
 
@@ -64,8 +64,12 @@ def _edge_deltas(graph: ArrayGraph, scorer: Scorer, result: ScoreResult, candida
     return [dict(zip(rows, delta[p, :len(rows)].tolist())) for p, rows in enumerate(shown)]
 
 
-def _explain(graph: ArrayGraph, spec: DomainSpec, result: ScoreResult, j: int,
-             matches: list[tuple[int, int] | None], edge_delta: dict[int, float]) -> Evidence:
+def candidate_evidence(graph: ArrayGraph, spec: DomainSpec, result: ScoreResult, j: int,
+                       matches: list[tuple[int, int] | None], edge_delta: dict[int, float],
+                       top_paths: int | None = TOP_PATHS) -> Evidence:
+    """One candidate's evidence (``j``: index into the result's targets) from each finding's
+    match in it (common ancestor, annotation; None where the finding does not count for it) and
+    the score deleting each matched annotation would remove (``edge_delta``, by graph row)."""
     column = result.contributions[:, j]
     total = float(np.abs(column).sum()) or 1.0
     contributions = [
@@ -91,7 +95,7 @@ def _explain(graph: ArrayGraph, spec: DomainSpec, result: ScoreResult, j: int,
     return Evidence(
         candidate=graph.id_list[int(result.targets[j])],
         contributions=tuple(contributions),
-        paths=tuple(paths[:TOP_PATHS]),
+        paths=tuple(paths[:top_paths]),
         unexplained=tuple(c.finding for c in contributions if c.status is FindingStatus.PRESENT
                           and c.value <= 0),
         against=tuple(c.finding for c in contributions if c.status is FindingStatus.EXCLUDED

@@ -18,9 +18,8 @@ from kgdecide.packs.clinical.cases import CLINICAL_DOMAIN, DISEASE_PREFIXES
 from kgdecide.packs.clinical.commands import default_scorer, make_ranker
 from kgdecide.packs.clinical.evaluation import eval_cases, run, summary
 from kgdecide.packs.clinical.masking import publication_mask
-from kgdecide.packs.clinical.models import SHIPPED, model_dir_for
+from kgdecide.packs.clinical.models import model_dir_for
 from kgdecide.settings import Settings
-from tests.conftest import require
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
 
@@ -31,23 +30,9 @@ SAMPLE = 200
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> tuple[Settings, Path]:
-    """A home with the store ``make run`` builds (no training: the shipped model must match)."""
-    from click.testing import CliRunner
-
-    from kgdecide.cli import main
-
-    home = tmp_path_factory.mktemp("served")
-    cases = shared_data / "clinical" / "phenopackets_dev.jsonl"
-    result = CliRunner().invoke(main, ["--home", str(home), "build", "clinical", "--cases",
-                                       str(cases), "--case-splits", "all"])
-    assert result.exit_code == 0, result.output
-    settings = Settings(home)
-    graph = EmbeddedStore.from_path(settings.store_dir("clinical")).projection()
-    models = model_dir_for(home, graph)
-    require(models.parent == SHIPPED, f"no model shipped for graph {graph.version}: run "
-            "scripts/ship-clinical-model after changing what the clinical build makes")
-    return settings, cases
+def served(served_home: Settings, shared_data: Path) -> tuple[Settings, Path]:
+    """The home ``make run`` builds, and the development cases its evidence came from."""
+    return served_home, shared_data / "clinical" / "phenopackets_dev.jsonl"
 
 
 def test_the_shipped_default_clears_the_floors_on_test_publications(served) -> None:  # noqa: ANN001

@@ -17,11 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kgdecide.explain.evidence import TOP_PATHS, explain_candidates, finding_path
+from kgdecide.explain.evidence import TOP_PATHS, candidate_evidence, explain_candidates
 from kgdecide.graph.arrays import ArrayGraph
 from kgdecide.score.base import DomainSpec, Scorer, ScoreResult
-from kgdecide.types import Contribution, Evidence, FindingStatus, ScoredPath
-from tests.conftest import require
+from kgdecide.types import Evidence
 
 pytestmark = pytest.mark.shared_data
 
@@ -71,18 +70,12 @@ def oracle_matches(graph: ArrayGraph, scorer: Scorer, finding: int, candidates: 
 
 def _oracle_one(graph: ArrayGraph, spec: DomainSpec, scorer: Scorer, result: ScoreResult, j: int,
                 found: list, needs: list, top_paths: int | None) -> Evidence:
+    """One candidate as before: the per-candidate matches and every annotation's share from one
+    ``pair_contribution`` per (finding, annotation); the evidence is assembled as the code
+    assembles it."""
     column = result.contributions[:, j]
-    total = float(np.abs(column).sum()) or 1.0
-    contributions, matches = [], []
-    for i, (row, present) in enumerate(zip(result.findings, result.present)):
-        match = found[i] if present and column[i] > 0 else None
-        matches.append(match)
-        contributions.append(Contribution(
-            finding=graph.id_list[row],
-            status=FindingStatus.PRESENT if present else FindingStatus.EXCLUDED,
-            value=float(column[i]),
-            matched=graph.id_list[match[1]] if match else None,
-            attention=float(result.attention[i, j]) if result.attention is not None else 0.0))
+    matches = [found[i] if present and column[i] > 0 else None
+               for i, present in enumerate(result.present)]
     edge_delta = {}
     for annotation in {m[1] for m in matches if m}:
         edge_delta[annotation] = sum(
@@ -90,21 +83,7 @@ def _oracle_one(graph: ArrayGraph, spec: DomainSpec, scorer: Scorer, result: Sco
             - scorer.pair_contribution(graph, result, i, j, drop=annotation)
             for i, present in enumerate(result.present)
             if present and (needs[i] is None or annotation in needs[i]))
-    paths = []
-    for row, match in zip(result.findings, matches):
-        if match and edge_delta[match[1]] > 1e-9 * total:
-            path = finding_path(graph, spec, row, match[0], match[1], int(result.targets[j]))
-            paths.append(ScoredPath(path=path, finding=graph.id_list[row],
-                                    share=edge_delta[match[1]] / total))
-    paths.sort(key=lambda p: -p.share)
-    return Evidence(
-        candidate=graph.id_list[int(result.targets[j])],
-        contributions=tuple(contributions),
-        paths=tuple(paths[:top_paths]),
-        unexplained=tuple(c.finding for c in contributions
-                          if c.status is FindingStatus.PRESENT and c.value <= 0),
-        against=tuple(c.finding for c in contributions
-                      if c.status is FindingStatus.EXCLUDED and c.value < 0))
+    return candidate_evidence(graph, spec, result, j, matches, edge_delta, top_paths)
 
 
 def assert_same_evidence(fast: Evidence, slow: Evidence) -> None:
@@ -149,26 +128,12 @@ def same_column_once(scorer: Scorer) -> Iterator[None]:
 # --- the comparison on real cases ---------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, shared_data: Path):  # noqa: ANN201
-    """The store ``make run`` builds, with the model shipped for it, and the first cases."""
-    from click.testing import CliRunner
-
-    from kgdecide.cli import main
+def served(served_home, shared_data: Path):  # noqa: ANN001, ANN201
+    """The home ``make run`` builds, with the model shipped for it, and the first cases."""
     from kgdecide.packs.clinical.cases import read_labelled_cases
-    from kgdecide.packs.clinical.models import SHIPPED, model_dir_for
-    from kgdecide.graph.embedded import EmbeddedStore
-    from kgdecide.settings import Settings
 
-    home = tmp_path_factory.mktemp("served")
-    cases = shared_data / "clinical" / "phenopackets_dev.jsonl"
-    result = CliRunner().invoke(main, ["--home", str(home), "build", "clinical", "--cases",
-                                       str(cases), "--case-splits", "all"])
-    assert result.exit_code == 0, result.output
-    settings = Settings(home)
-    graph = EmbeddedStore.from_path(settings.store_dir("clinical")).projection()
-    require(model_dir_for(home, graph).parent == SHIPPED,
-            f"no model shipped for graph {graph.version}: run scripts/ship-clinical-model")
-    return settings, [c.case for c in read_labelled_cases(cases)[:CASES]]
+    cases = read_labelled_cases(shared_data / "clinical" / "phenopackets_dev.jsonl")
+    return served_home, [c.case for c in cases[:CASES]]
 
 
 @pytest.mark.parametrize("name", ["resnik", "lr", "attention"])
