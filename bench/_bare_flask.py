@@ -19,11 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def main() -> None:
     from flask import Flask, jsonify
-    from gunicorn.app.base import BaseApplication
 
-    from kgdecide.web import MAX_BODY_BYTES
-    from kgdecide.web.overload import LoadShedder, OverloadLimits
-    from kgdecide.web.serve import CLIENT_READ_TIMEOUT, gunicorn_options
+    from kgdecide.web.serve import gunicorn_options, serve_wsgi
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
@@ -35,19 +32,7 @@ def main() -> None:
     def bare() -> Any:
         return jsonify({"status": "ok"})
 
-    app.wsgi_app = LoadShedder(app.wsgi_app, OverloadLimits(  # type: ignore[method-assign]
-        body_timeout=CLIENT_READ_TIMEOUT, max_body=MAX_BODY_BYTES))
-    options = {**gunicorn_options("127.0.0.1", args.port, args.workers), "proc_name": "bare"}
-
-    class _Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            return app
-
-    _Server().run()
+    serve_wsgi(app, {**gunicorn_options("127.0.0.1", args.port, args.workers), "proc_name": "bare"})
 
 
 if __name__ == "__main__":

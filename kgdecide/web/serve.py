@@ -178,10 +178,7 @@ def _prepare_linker(app: Any) -> None:
 def run(settings: Settings, store: str, host: str = "127.0.0.1", port: int = 5000,
         workers: int = 2, announce: Any = None) -> None:
     """Serve until interrupted; ``announce`` shows how to sign in (the CLI prints it)."""
-    from gunicorn.app.base import BaseApplication
-
-    from kgdecide.web import MAX_BODY_BYTES, create_app
-    from kgdecide.web.overload import LoadShedder, OverloadLimits
+    from kgdecide.web import create_app
 
     logging.getLogger("kgdecide").setLevel(logging.INFO)
     check_writable(settings.home)
@@ -190,9 +187,23 @@ def run(settings: Settings, store: str, host: str = "127.0.0.1", port: int = 500
     app = create_app({"SETTINGS": settings, "STORE": store})
     _prepare_linker(app)
     _close_connections_before_fork(app, store)
-    app.wsgi_app = LoadShedder(app.wsgi_app, OverloadLimits(  # type: ignore[method-assign]
-        body_timeout=CLIENT_READ_TIMEOUT, max_body=MAX_BODY_BYTES))
     options = gunicorn_options(host, port, workers)
+    logger.info("serving on http://%s:%d with %d workers", host, port, options["workers"])
+    if notice and announce is not None:  # it may hold a password: the terminal, not the log
+        announce(notice)
+    serve_wsgi(app, options)
+
+
+def serve_wsgi(app: Any, options: dict[str, Any]) -> None:
+    """Run a Flask app behind the load shedder under gunicorn with ``options``
+    (:func:`gunicorn_options`) until interrupted."""
+    from gunicorn.app.base import BaseApplication
+
+    from kgdecide.web import MAX_BODY_BYTES
+    from kgdecide.web.overload import LoadShedder, OverloadLimits
+
+    app.wsgi_app = LoadShedder(app.wsgi_app, OverloadLimits(
+        body_timeout=CLIENT_READ_TIMEOUT, max_body=MAX_BODY_BYTES))
 
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -202,7 +213,4 @@ def run(settings: Settings, store: str, host: str = "127.0.0.1", port: int = 500
         def load(self) -> Any:
             return app
 
-    logger.info("serving on http://%s:%d with %d workers", host, port, options["workers"])
-    if notice and announce is not None:  # it may hold a password: the terminal, not the log
-        announce(notice)
     _Server().run()
