@@ -34,8 +34,7 @@ from kgdecide.errors import AuditUnavailable, ConfigError, StoreUnavailable
 from kgdecide.web.audit import AuditRecord
 from kgdecide.web.auth import ApiKey, _digest, _now, check_role
 from kgdecide.web.users import (
-    MAX_SESSION_AGE, SignIn, User, _decoy_hash, _iso, backoff, check_name, hash_password,
-    password_matches, token_digest,
+    MAX_SESSION_AGE, SignIn, User, _iso, check_name, check_sign_in, hash_password, token_digest,
 )
 
 logger = logging.getLogger(__name__)
@@ -287,20 +286,13 @@ class PgUserStore:
         row = self._db().execute(
             "SELECT name, role, created, disabled, password, failures, last_failure FROM users "
             "WHERE name = %s", (name,)).fetchone()
-        if row is None:
-            password_matches(_decoy_hash(), password)  # the same work as for a real account
-            return SignIn(None)
-        user, stored, failures, last_failure = User(*row[:4]), row[4], row[5], row[6]
-        wait = backoff(failures) - (self._clock() - last_failure)
-        if wait > 0:
-            return SignIn(None, max(1, int(wait + 0.999)))
-        if not password_matches(stored, password) or user.disabled is not None:
+        answer, record = check_sign_in(row, password, self._clock())
+        if record == "failure":
             self._db().execute("UPDATE users SET failures = failures + 1, last_failure = %s "
                                "WHERE name = %s", (self._clock(), name))
-            return SignIn(None)
-        if failures:
+        elif record == "reset":
             self._db().execute("UPDATE users SET failures = 0 WHERE name = %s", (name,))
-        return SignIn(user)
+        return answer
 
     @_guarded
     def start_session(self, user: User) -> str:

@@ -119,6 +119,26 @@ def backoff(failures: int) -> int:
     return min(MAX_BACKOFF, 2 ** min(failures - FREE_FAILURES, 20))
 
 
+def check_sign_in(row: tuple | None, password: str, now: float) -> tuple[SignIn, str | None]:
+    """The sign-in policy every user store applies to its row ``(name, role, created, disabled,
+    password hash, failures, last failure)`` (None: no such user): the answer, and what the store
+    must record: ``"failure"`` (count it, at ``now``), ``"reset"`` (clear the count) or None.
+
+    An unknown name costs the same hashing as a real one; while the back-off of earlier failures
+    runs, nothing is checked and the answer says how long to wait.
+    """
+    if row is None:
+        password_matches(_decoy_hash(), password)  # the same work as for a real account
+        return SignIn(None), None
+    user, stored, failures, last_failure = User(*row[:4]), row[4], row[5], row[6]
+    wait = backoff(failures) - (now - last_failure)
+    if wait > 0:
+        return SignIn(None, max(1, int(wait + 0.999))), None
+    if not password_matches(stored, password) or user.disabled is not None:
+        return SignIn(None), "failure"
+    return SignIn(user), "reset" if failures else None
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -189,26 +209,19 @@ class UserStore:
         return cursor.rowcount == 1
 
     def sign_in(self, name: str, password: str) -> SignIn:
-        """Check a name and password, applying the back-off; a success resets the failures."""
+        """Check a name and password, applying the back-off (:func:`check_sign_in`)."""
         row = self._connection().execute(
             "SELECT name, role, created, disabled, password, failures, last_failure FROM users "
             "WHERE name = ?", (name,)).fetchone()
-        if row is None:
-            password_matches(_decoy_hash(), password)  # the same work as for a real account
-            return SignIn(None)
-        user, stored, failures, last_failure = User(*row[:4]), row[4], row[5], row[6]
-        wait = backoff(failures) - (self._now() - last_failure)
-        if wait > 0:
-            return SignIn(None, max(1, int(wait + 0.999)))
-        if not password_matches(stored, password) or user.disabled is not None:
+        answer, record = check_sign_in(row, password, self._now())
+        if record == "failure":
             with self._connection() as db:
                 db.execute("UPDATE users SET failures = failures + 1, last_failure = ? "
                            "WHERE name = ?", (self._now(), name))
-            return SignIn(None)
-        if failures:
+        elif record == "reset":
             with self._connection() as db:
                 db.execute("UPDATE users SET failures = 0 WHERE name = ?", (name,))
-        return SignIn(user)
+        return answer
 
     def start_session(self, user: User) -> str:
         """A new session token for ``user`` (only its digest is stored)."""
