@@ -88,15 +88,17 @@ def served(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         log.close()
 
 
-def _thread_server(app: Any) -> Iterator[str]:
+def thread_server(app: Any, user: str = "clinician", role: str = "clinician") -> Iterator[str]:
+    """Serve ``app`` in a thread on a free loopback port with one signed-up user (``role``);
+    yields its base URL (``open_signed_in`` signs in as that user)."""
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", _free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
-    app.extensions["kgdecide"].users.create("clinician", "clinician", PASSWORD)
-    CREDENTIALS[url] = ("clinician", PASSWORD)
+    app.extensions["kgdecide"].users.create(user, role, PASSWORD)
+    CREDENTIALS[url] = (user, PASSWORD)
     try:
         yield url
     finally:
@@ -118,13 +120,13 @@ def _app(browser_graph: Path, home: Path, decider: Any) -> Any:
 @pytest.fixture(scope="session")
 def decide_server(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app with the stand-in decision function, served by werkzeug in a thread."""
-    yield from _thread_server(_app(browser_graph, tmp_path_factory.mktemp("home"), "counting"))
+    yield from thread_server(_app(browser_graph, tmp_path_factory.mktemp("home"), "counting"))
 
 
 @pytest.fixture(scope="session")
 def no_scorer_server(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app as a build without the decision pipeline serves it."""
-    yield from _thread_server(_app(browser_graph, tmp_path_factory.mktemp("home"), None))
+    yield from thread_server(_app(browser_graph, tmp_path_factory.mktemp("home"), None))
 
 
 def open_signed_in(page: Any, url: str) -> None:

@@ -113,7 +113,7 @@ def grouped_server(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory
     import dataclasses
 
     from kgdecide.graph.embedded import EmbeddedStore
-    from tests.browser.conftest import _app, _thread_server
+    from tests.browser.conftest import _app, thread_server
     from tests.web.doubles import counting_decide
 
     store = EmbeddedStore.from_path(browser_graph)
@@ -128,7 +128,7 @@ def grouped_server(browser_graph: Path, tmp_path_factory: pytest.TempPathFactory
         return dataclasses.replace(decision, candidates=(first, *decision.candidates[1:]),
                                    mentions=mentions, sources=sources)
 
-    yield from _thread_server(_app(browser_graph, tmp_path_factory.mktemp("home"), decide))
+    yield from thread_server(_app(browser_graph, tmp_path_factory.mktemp("home"), decide))
 
 
 def test_a_disease_is_one_row_showing_all_its_ids(page: Any, grouped_server: str) -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 
 from kgdecide.graph.embedded import EmbeddedStore
 from kgdecide.settings import Settings
-from tests.browser.conftest import CREDENTIALS, PASSWORD, _free_port, open_signed_in, wait_until
+from tests.browser.conftest import open_signed_in, thread_server, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -20,25 +19,13 @@ FIXTURES = Path(__file__).resolve().parents[2] / "data" / "fixtures" / "finance"
 
 
 def _serve(browser_graph: Path, home: Path, finance: Any) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
     from kgdecide.link import LinkerConfig
     from kgdecide.web import create_app
 
     app = create_app({"SETTINGS": Settings(home), "STORE": EmbeddedStore.from_path(browser_graph),
                       "FINANCE_STORE": finance, "DECIDE": None,
                       "LINKER_CONFIG": LinkerConfig(multilingual=False)})
-    app.extensions["kgdecide"].users.create("ana", "analyst", PASSWORD)
-    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_port}"
-    CREDENTIALS[url] = ("ana", PASSWORD)
-    try:
-        yield url
-    finally:
-        server.shutdown()
-        thread.join(10)
+    yield from thread_server(app, "ana", "analyst")
 
 
 @pytest.fixture(scope="module")
