@@ -12,7 +12,7 @@ import pytest
 
 from kgdecide.graph.embedded import EmbeddedStore
 from kgdecide.settings import Settings
-from tests.browser.conftest import CREDENTIALS, PASSWORD, _thread_server, open_signed_in, wait_until
+from tests.browser.conftest import CREDENTIALS, PASSWORD, thread_server, open_signed_in, wait_until
 from tests.security.conftest import (
     DATA_URL,
     JS_URL,
@@ -49,7 +49,7 @@ def payload_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app({"SETTINGS": Settings(tmp_path_factory.mktemp("xss-home")), "STORE": store,
                       "DECIDE": CountingDecider(store),
                       "LINKER_CONFIG": LinkerConfig(multilingual=False)})
-    for url in _thread_server(app):
+    for url in thread_server(app):
         app.extensions["kgdecide"].users.create("analyst", "analyst", PASSWORD)
         CREDENTIALS[url] = ("analyst", PASSWORD)
         yield url
